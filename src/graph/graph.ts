@@ -1,0 +1,186 @@
+import { check, IotnetsError } from '../errors.js';
+import { OPS, type Op, type OpDef, type OpKind, type ParamSpec, type Shape } from './ops.js';
+
+/** One operation call in a network graph. Node 0 is the input; nodes are in execution order. */
+export interface Node {
+  readonly id: number;
+  readonly op: Op;
+  readonly inputs: readonly number[];
+  readonly shape: Shape;
+  /** The nn.Module this call runs (its state_dict prefix), absent for function calls such as F.relu or torch.cat. */
+  readonly module?: string;
+}
+
+/** A module of the original PyTorch network: its state_dict entries are `${name}.${suffix}`. */
+export interface Module {
+  readonly name: string;
+  readonly op: Op;
+  readonly params: readonly ParamSpec[];
+}
+
+/** A complete network: its operations, its modules, and the input it was built for. */
+export interface Graph {
+  readonly name: string;
+  /** Per-sample input shape [3, H, W]: the network refuses any other size. */
+  readonly inputShape: Shape;
+  readonly numClasses: number;
+  readonly nodes: readonly Node[];
+  /** Modules in registration order; a module called twice (shared weights) appears once. */
+  readonly modules: readonly Module[];
+  readonly output: number;
+}
+
+/** A value flowing through the graph while it is being built. */
+export interface Value {
+  readonly id: number;
+  readonly shape: Shape;
+}
+
+type Attrs<K extends OpKind> = Omit<Extract<Op, { kind: K }>, 'kind'>;
+
+export interface ConvOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+  groups?: number;
+  /** PyTorch's default is true: pass false where the original did. */
+  bias?: boolean;
+}
+
+export interface PoolOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+}
+
+const pair = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+function sameOp(a: Op, b: Op): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Records a network the way its PyTorch forward() runs: each call names the nn.Module it uses
+ * (so parameters carry state_dict keys), or none for functional calls.
+ */
+export class GraphBuilder {
+  private readonly nodes: Node[] = [];
+  private readonly modules = new Map<string, { module: Module; inputShape: Shape }>();
+  /** The network input. */
+  readonly input: Value;
+
+  constructor(
+    readonly name: string,
+    readonly inputShape: Shape,
+    readonly numClasses: number,
+  ) {
+    check(Number.isInteger(numClasses) && numClasses >= 1, `${name}: numClasses must be a positive integer, got ${numClasses}`);
+    this.nodes.push({ id: 0, op: { kind: 'input' }, inputs: [], shape: inputShape });
+    this.input = { id: 0, shape: inputShape };
+  }
+
+  /** Adds one call of `op` on `inputs`, run by module `module` if given. */
+  call(op: Op, inputs: readonly Value[], module?: string): Value {
+    const where = `${this.name}${module ? ` ${module}` : ''} (${op.kind})`;
+    const shapes = inputs.map((v) => v.shape);
+    const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, where);
+    if (module !== undefined) this.register(module, op, shapes[0]!, where);
+    const node: Node = { id: this.nodes.length, op, inputs: inputs.map((v) => v.id), shape, ...(module !== undefined ? { module } : {}) };
+    this.nodes.push(node);
+    return { id: node.id, shape };
+  }
+
+  private register(name: string, op: Op, inputShape: Shape, where: string): void {
+    const existing = this.modules.get(name);
+    if (existing) {
+      // A module called again (e.g. one MaxPool2d reused) shares its weights; it must be the same layer on the same input size.
+      if (!sameOp(existing.module.op, op) || existing.inputShape[0] !== inputShape[0]) {
+        throw new Error(`${where}: module ${name} reused with a different configuration`);
+      }
+      return;
+    }
+    const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, [inputShape]);
+    this.modules.set(name, { module: { name, op, params }, inputShape });
+  }
+
+  /** nn.Conv2d. */
+  conv(module: string, x: Value, outChannels: number, kernel: number | readonly [number, number], o: ConvOptions = {}): Value {
+    const op: Attrs<'conv2d'> = {
+      outChannels,
+      kernel: pair(kernel),
+      stride: pair(o.stride ?? 1),
+      padding: pair(o.padding ?? 0),
+      groups: o.groups ?? 1,
+      bias: o.bias ?? true,
+    };
+    return this.call({ kind: 'conv2d', ...op }, [x], module);
+  }
+
+  /** nn.BatchNorm1d / nn.BatchNorm2d (chosen by the input's rank), eps 1e-5. */
+  bn(module: string, x: Value): Value {
+    return this.call({ kind: 'batchnorm', eps: 1e-5 }, [x], module);
+  }
+
+  /** nn.Linear. */
+  linear(module: string, x: Value, outFeatures: number, o: { bias?: boolean } = {}): Value {
+    return this.call({ kind: 'linear', outFeatures, bias: o.bias ?? true }, [x], module);
+  }
+
+  /** ReLU: F.relu when `module` is omitted, an nn.ReLU module (counted by the paper's FLOPs) when named. */
+  relu(x: Value, module?: string): Value {
+    return this.call({ kind: 'relu' }, [x], module);
+  }
+
+  /** torch.sigmoid / F.sigmoid. */
+  sigmoid(x: Value): Value {
+    return this.call({ kind: 'sigmoid' }, [x]);
+  }
+
+  /** Max pooling: F.max_pool2d when `module` is omitted, nn.MaxPool2d when named. Stride defaults to the kernel, as in PyTorch. */
+  maxPool(x: Value, kernel: number | readonly [number, number], o: PoolOptions = {}, module?: string): Value {
+    return this.call({ kind: 'maxpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, [x], module);
+  }
+
+  /** Average pooling (count_include_pad): F.avg_pool2d when `module` is omitted, nn.AvgPool2d when named. */
+  avgPool(x: Value, kernel: number | readonly [number, number], o: PoolOptions = {}, module?: string): Value {
+    return this.call({ kind: 'avgpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, [x], module);
+  }
+
+  /** Elementwise `a + b` of equal shapes. */
+  add(a: Value, b: Value): Value {
+    return this.call({ kind: 'add' }, [a, b]);
+  }
+
+  /** Elementwise `a * gate`, with gate [C,1,1] broadcast over the map (squeeze-and-excitation). */
+  mul(a: Value, gate: Value): Value {
+    return this.call({ kind: 'mul' }, [a, gate]);
+  }
+
+  /** torch.cat along channels. */
+  concat(values: readonly Value[]): Value {
+    return this.call({ kind: 'concat' }, values);
+  }
+
+  /** x[:, start:end] along channels. */
+  slice(x: Value, start: number, end: number): Value {
+    return this.call({ kind: 'slice', start, end }, [x]);
+  }
+
+  /** x.view(N, -1). */
+  flatten(x: Value): Value {
+    return this.call({ kind: 'flatten' }, [x]);
+  }
+
+  /** Finishes the graph with `output` as the logits, which must be [numClasses]. */
+  build(output: Value): Graph {
+    if (output.shape.length !== 1 || output.shape[0] !== this.numClasses) {
+      throw new IotnetsError(`${this.name}: output is [${output.shape.join(',')}], expected [${this.numClasses}] logits`);
+    }
+    return {
+      name: this.name,
+      inputShape: this.inputShape,
+      numClasses: this.numClasses,
+      nodes: this.nodes,
+      modules: [...this.modules.values()].map((m) => m.module),
+      output: output.id,
+    };
+  }
+}

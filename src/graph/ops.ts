@@ -1,0 +1,195 @@
+import { check } from '../errors.js';
+import { numel, type DType } from './tensor.js';
+
+/** A per-sample activation shape: [C, H, W] for feature maps, [F] for vectors (the batch dimension is implicit). */
+export type Shape = readonly number[];
+
+type Pair = readonly [number, number];
+
+/** Every operation a network graph can hold, with its attributes. */
+export type Op =
+  | { kind: 'input' }
+  | { kind: 'conv2d'; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; groups: number; bias: boolean }
+  | { kind: 'batchnorm'; eps: number }
+  | { kind: 'linear'; outFeatures: number; bias: boolean }
+  | { kind: 'relu' }
+  | { kind: 'sigmoid' }
+  | { kind: 'maxpool'; kernel: Pair; stride: Pair; padding: Pair }
+  | { kind: 'avgpool'; kernel: Pair; stride: Pair; padding: Pair }
+  | { kind: 'add' }
+  | { kind: 'mul' }
+  | { kind: 'concat' }
+  | { kind: 'slice'; start: number; end: number }
+  | { kind: 'flatten' };
+
+export type OpKind = Op['kind'];
+export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
+
+/** One state_dict entry a module owns, named by its suffix (`weight`, `running_mean`, ...). */
+export interface ParamSpec {
+  readonly suffix: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** Learned by training (weights, biases), as opposed to buffers (BatchNorm statistics). */
+  readonly trainable: boolean;
+}
+
+/** What the graph knows about one kind of operation. */
+export interface OpDef<K extends OpKind> {
+  /** Output shape for the given input shapes; throws IotnetsError for inputs the op cannot take. */
+  inferShape(op: OpOf<K>, inputs: readonly Shape[], where: string): Shape;
+  /** state_dict entries of the module that performs this op (none for parameter-free ops). */
+  params(op: OpOf<K>, inputs: readonly Shape[]): ParamSpec[];
+  /** Multiply-accumulates per sample (convolutions and linear layers only). */
+  macs(op: OpOf<K>, inputs: readonly Shape[], output: Shape): number;
+  /**
+   * FLOPs per sample under the paper's per-module counter (see shared/paper-data/SOURCE.md);
+   * `isModule` says whether the original called an nn.Module (counted) or a function (invisible).
+   */
+  paperFlops(op: OpOf<K>, inputs: readonly Shape[], output: Shape, isModule: boolean): number;
+}
+
+const none = () => [] as ParamSpec[];
+const zero = () => 0;
+
+function spatialOut(size: number, kernel: number, stride: number, padding: number): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+function feature(shape: Shape, where: string): { c: number; h: number; w: number } {
+  check(shape.length === 3, `${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
+  return { c: shape[0]!, h: shape[1]!, w: shape[2]! };
+}
+
+function window(op: { kernel: Pair; stride: Pair; padding: Pair }, input: Shape, where: string): Shape {
+  const { c, h, w } = feature(input, where);
+  const oh = spatialOut(h, op.kernel[0], op.stride[0], op.padding[0]);
+  const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1]);
+  check(
+    oh >= 1 && ow >= 1,
+    `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); ` +
+      'use a larger input or fewer downsampling stages',
+  );
+  return [c, oh, ow];
+}
+
+function sameShapes(inputs: readonly Shape[], where: string): Shape {
+  const first = inputs[0]!;
+  for (const s of inputs) {
+    check(
+      s.length === first.length && s.every((d, i) => d === first[i]),
+      `${where}: operand shapes differ: ${inputs.map((x) => `[${x.join(',')}]`).join(' vs ')}`,
+    );
+  }
+  return first;
+}
+
+const poolDef = (counted: (input: Shape) => number): OpDef<'maxpool' | 'avgpool'> => ({
+  inferShape: (op, [input], where) => window(op, input!, where),
+  params: none,
+  macs: zero,
+  paperFlops: (_op, [input], _out, isModule) => (isModule ? counted(input!) : 0),
+});
+
+const elementwise: OpDef<'relu' | 'sigmoid'> = {
+  inferShape: (_op, [input]) => input!,
+  params: none,
+  macs: zero,
+  paperFlops: (_op, _in, out, isModule) => (isModule ? numel(out) : 0),
+};
+
+const functionalOnly = <K extends OpKind>(inferShape: OpDef<K>['inferShape']): OpDef<K> => ({
+  inferShape,
+  params: none,
+  macs: zero,
+  paperFlops: zero,
+});
+
+/** The op registry: shape rules, parameters and costs of every op kind. */
+export const OPS: { [K in OpKind]: OpDef<K> } = {
+  input: functionalOnly(() => {
+    throw new Error('input has no inputs');
+  }),
+  conv2d: {
+    inferShape(op, [input], where) {
+      const { c } = feature(input!, where);
+      check(
+        c % op.groups === 0 && op.outChannels % op.groups === 0,
+        `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
+      );
+      check(op.outChannels >= 1, `${where}: needs at least one output channel, got ${op.outChannels}`);
+      const [, oh, ow] = window(op, input!, where);
+      return [op.outChannels, oh!, ow!];
+    },
+    params(op, [input]) {
+      const weight: ParamSpec = {
+        suffix: 'weight',
+        shape: [op.outChannels, input![0]! / op.groups, op.kernel[0], op.kernel[1]],
+        dtype: 'float32',
+        trainable: true,
+      };
+      return op.bias ? [weight, { suffix: 'bias', shape: [op.outChannels], dtype: 'float32', trainable: true }] : [weight];
+    },
+    macs: (op, [input], out) => numel(out) * (input![0]! / op.groups) * op.kernel[0] * op.kernel[1],
+    paperFlops: (op, inputs, out) => OPS.conv2d.macs(op, inputs, out) + (op.bias ? numel(out) : 0),
+  },
+  batchnorm: {
+    inferShape(_op, [input], where) {
+      check(input!.length === 1 || input!.length === 3, `${where}: BatchNorm expects [C] or [C,H,W], got [${input!.join(',')}]`);
+      return input!;
+    },
+    params(_op, [input]) {
+      const c = [input![0]!];
+      return [
+        { suffix: 'weight', shape: c, dtype: 'float32', trainable: true },
+        { suffix: 'bias', shape: c, dtype: 'float32', trainable: true },
+        { suffix: 'running_mean', shape: c, dtype: 'float32', trainable: false },
+        { suffix: 'running_var', shape: c, dtype: 'float32', trainable: false },
+        { suffix: 'num_batches_tracked', shape: [], dtype: 'int64', trainable: false },
+      ];
+    },
+    macs: zero,
+    paperFlops: (_op, _in, out) => 2 * numel(out),
+  },
+  linear: {
+    inferShape(op, [input], where) {
+      check(input!.length === 1, `${where}: Linear expects a flat [F] input, got [${input!.join(',')}]; flatten first`);
+      return [op.outFeatures];
+    },
+    params(op, [input]) {
+      const weight: ParamSpec = { suffix: 'weight', shape: [op.outFeatures, input![0]!], dtype: 'float32', trainable: true };
+      return op.bias ? [weight, { suffix: 'bias', shape: [op.outFeatures], dtype: 'float32', trainable: true }] : [weight];
+    },
+    macs: (op, [input]) => input![0]! * op.outFeatures,
+    paperFlops: (op, [input]) => input![0]! * op.outFeatures,
+  },
+  relu: elementwise as OpDef<'relu'>,
+  sigmoid: elementwise as OpDef<'sigmoid'>,
+  maxpool: poolDef((input) => numel(input)) as OpDef<'maxpool'>,
+  avgpool: poolDef((input) => numel(input)) as OpDef<'avgpool'>,
+  add: functionalOnly((_op, inputs, where) => sameShapes(inputs, where)),
+  mul: functionalOnly((_op, [a, b], where) => {
+    const { c, h, w } = feature(a!, where);
+    const gate = feature(b!, where);
+    check(
+      gate.c === c && ((gate.h === 1 && gate.w === 1) || (gate.h === h && gate.w === w)),
+      `${where}: cannot broadcast [${b!.join(',')}] onto [${a!.join(',')}]`,
+    );
+    return a!;
+  }),
+  concat: functionalOnly((_op, inputs, where) => {
+    const spatial = inputs.map((s) => feature(s, where));
+    const { h, w } = spatial[0]!;
+    check(
+      spatial.every((s) => s.h === h && s.w === w),
+      `${where}: concatenated maps differ in size: ${inputs.map((x) => `[${x.join(',')}]`).join(' + ')}`,
+    );
+    return [spatial.reduce((sum, s) => sum + s.c, 0), h, w];
+  }),
+  slice: functionalOnly((op, [input], where) => {
+    const { h, w, c } = feature(input!, where);
+    check(0 <= op.start && op.start < op.end && op.end <= c, `${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
+    return [op.end - op.start, h, w];
+  }),
+  flatten: functionalOnly((_op, [input]) => [numel(input!)]),
+};

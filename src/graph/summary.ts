@@ -1,0 +1,112 @@
+import { OPS, type OpDef, type OpKind, type Shape } from './ops.js';
+import type { Graph, Node } from './graph.js';
+import { numel } from './tensor.js';
+
+/** One state_dict entry of a graph: key, shape and type. */
+export interface StateDictEntry {
+  readonly key: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'float32' | 'int64' | string;
+  readonly trainable: boolean;
+}
+
+/** One row of the per-layer table. */
+export interface LayerRow {
+  readonly node: number;
+  readonly name: string;
+  readonly op: OpKind;
+  readonly inputShapes: readonly Shape[];
+  readonly outputShape: Shape;
+  /** state_dict elements of the module, counted at its first call only. */
+  readonly params: number;
+  readonly macs: number;
+  readonly flops: number;
+}
+
+/** Whole-network figures, all per sample (batch 1). */
+export interface GraphSummary {
+  /** Elements of the PyTorch state_dict (weights, biases, BN statistics, num_batches_tracked): the paper's `params`. */
+  readonly stateDictElements: number;
+  readonly trainableParameters: number;
+  /** Float elements stored with the model (everything in the state_dict but num_batches_tracked). */
+  readonly weightElements: number;
+  /** weightElements at float32. */
+  readonly weightBytes: number;
+  readonly macs: number;
+  /** FLOPs under the paper's per-module counting rule: the paper's `flops`. */
+  readonly flops: number;
+  /** Largest sum of simultaneously live activations (input included), in elements. */
+  readonly peakActivationElements: number;
+  readonly peakActivationBytes: number;
+  readonly layers: readonly LayerRow[];
+}
+
+/** Every state_dict entry of the graph, in module registration order. */
+export function stateDictEntries(graph: Graph): StateDictEntry[] {
+  return graph.modules.flatMap((m) =>
+    m.params.map((p) => ({ key: `${m.name}.${p.suffix}`, shape: p.shape, dtype: p.dtype, trainable: p.trainable })),
+  );
+}
+
+function layerName(node: Node): string {
+  return node.module ?? `${node.op.kind}_${node.id}`;
+}
+
+/** Peak activation memory: walks the nodes in order, freeing each value after its last use. */
+function peakActivation(graph: Graph): number {
+  const lastUse = new Array<number>(graph.nodes.length).fill(-1);
+  for (const node of graph.nodes) for (const i of node.inputs) lastUse[i] = node.id;
+  lastUse[graph.output] = graph.nodes.length;
+  let live = 0;
+  let peak = 0;
+  for (const node of graph.nodes) {
+    live += numel(node.shape);
+    peak = Math.max(peak, live);
+    for (const i of new Set(node.inputs)) if (lastUse[i] === node.id) live -= numel(graph.nodes[i]!.shape);
+  }
+  return peak;
+}
+
+/** Parameters, MACs, paper FLOPs, memory and the per-layer table of a graph. */
+export function summarize(graph: Graph): GraphSummary {
+  const seen = new Set<string>();
+  const layers: LayerRow[] = [];
+  let macs = 0;
+  let flops = 0;
+  for (const node of graph.nodes) {
+    if (node.op.kind === 'input') continue;
+    const def = OPS[node.op.kind] as OpDef<OpKind>;
+    const inputShapes = node.inputs.map((i) => graph.nodes[i]!.shape);
+    const nodeMacs = def.macs(node.op as never, inputShapes, node.shape);
+    const nodeFlops = def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
+    let params = 0;
+    if (node.module !== undefined && !seen.has(node.module)) {
+      seen.add(node.module);
+      params = def.params(node.op as never, inputShapes).reduce((n, p) => n + numel(p.shape), 0);
+    }
+    macs += nodeMacs;
+    flops += nodeFlops;
+    layers.push({ node: node.id, name: layerName(node), op: node.op.kind, inputShapes, outputShape: node.shape, params, macs: nodeMacs, flops: nodeFlops });
+  }
+  let stateDictElements = 0;
+  let trainableParameters = 0;
+  let weightElements = 0;
+  for (const e of stateDictEntries(graph)) {
+    const n = numel(e.shape);
+    stateDictElements += n;
+    if (e.trainable) trainableParameters += n;
+    if (e.dtype === 'float32') weightElements += n;
+  }
+  const peakActivationElements = peakActivation(graph);
+  return {
+    stateDictElements,
+    trainableParameters,
+    weightElements,
+    weightBytes: 4 * weightElements,
+    macs,
+    flops,
+    peakActivationElements,
+    peakActivationBytes: 4 * peakActivationElements,
+    layers,
+  };
+}

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { IotnetsError } from '../errors.js';
+import { COMMANDS } from './commands/index.js';
+
+/** Builds the iotnets command-line program with every command registered. */
+export function createProgram(): Command {
+  const program = new Command('iotnets')
+    .description('Which network should run on this device, under this latency and memory budget, at the best accuracy?')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of COMMANDS) command.register(program);
+  return program;
+}
+
+/** Runs the CLI on `argv`, printing user errors as one line and exiting non-zero. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof IotnetsError) {
+      process.stderr.write(`iotnets: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,2 +1,3 @@
 export * from './catalog.js';
 export * from './resolve.js';
+export * from './netconfigs.js';

@@ -63,7 +63,7 @@ function sameOp(a: Op, b: Op): boolean {
  */
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
-  private readonly modules = new Map<string, { module: Module; inputShape: Shape }>();
+  private readonly modules = new Map<string, Module>();
   /** The network input. */
   readonly input: Value;
 
@@ -89,16 +89,17 @@ export class GraphBuilder {
   }
 
   private register(name: string, op: Op, inputShape: Shape, where: string): void {
+    const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, [inputShape]);
     const existing = this.modules.get(name);
     if (existing) {
-      // A module called again (e.g. one MaxPool2d reused) shares its weights; it must be the same layer on the same input size.
-      if (!sameOp(existing.module.op, op) || existing.inputShape[0] !== inputShape[0]) {
+      // A module called again (e.g. GoogLeNet's one MaxPool2d, run on 480 and on 832 channels) shares its weights:
+      // it must be the same layer with the same parameter shapes; parameter-free modules may see any input width.
+      if (!sameOp(existing.op, op) || JSON.stringify(params) !== JSON.stringify(existing.params)) {
         throw new Error(`${where}: module ${name} reused with a different configuration`);
       }
       return;
     }
-    const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, [inputShape]);
-    this.modules.set(name, { module: { name, op, params }, inputShape });
+    this.modules.set(name, { name, op, params });
   }
 
   /** nn.Conv2d. */
@@ -179,7 +180,7 @@ export class GraphBuilder {
       inputShape: this.inputShape,
       numClasses: this.numClasses,
       nodes: this.nodes,
-      modules: [...this.modules.values()].map((m) => m.module),
+      modules: [...this.modules.values()],
       output: output.id,
     };
   }

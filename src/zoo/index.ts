@@ -1,1 +1,2 @@
 export * from './registry.js';
+import './spaces/index.js';

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
+import { summarize } from '../src/graph/summary.js';
+import { build, sample } from '../src/zoo/index.js';
+import { golden, paperData, readSharedJson, sharedMissing } from './support/shared.js';
+
+interface PaperNet {
+  spacename: string;
+  law: string;
+  id: number;
+  params: number;
+  flops: number;
+}
+
+test('all 1617 catalog networks have the paper\'s params (state_dict elements) and FLOPs', { skip: sharedMissing }, () => {
+  const paper = readSharedJson<PaperNet[]>(paperData('NetConfigs.json'));
+  assert.equal(paper.length, CATALOG.length);
+  const mismatches = CATALOG.flatMap((entry) => {
+    const expected = paper[entry.index]!;
+    if (expected.spacename !== entry.space || expected.law !== entry.law || expected.id !== entry.id) {
+      return [`${entry.index}: catalog ${entry.space}/${entry.law}/${entry.id}, paper ${expected.spacename}/${expected.law}/${expected.id}`];
+    }
+    const s = summarize(catalogGraph(entry));
+    return s.stateDictElements === expected.params && s.flops === expected.flops
+      ? []
+      : [`${entry.index} ${entry.space}/${entry.law}/${entry.id}: params ${expected.params} vs ${s.stateDictElements}, flops ${expected.flops} vs ${s.flops}`];
+  });
+  assert.equal(mismatches.length, 0, `${mismatches.length} catalog entries differ (expected vs actual):\n${mismatches.join('\n')}`);
+});
+
+test('golden checkpoints of space members have our state_dict element count', { skip: sharedMissing }, () => {
+  const fixtures = readSharedJson<{ name: string; space?: string; law: string; id: number; stateDictElements: number }[]>(golden('golden.json'));
+  const members = fixtures.filter((f) => f.space !== undefined);
+  assert.ok(members.some((f) => f.space === 'random_net_probenet_s') && members.some((f) => f.space === 'random_net_resnet'));
+  for (const f of members) {
+    const actual = summarize(build(f.space!, { args: sample(f.space!, f.law, f.id) })).stateDictElements;
+    assert.equal(actual, f.stateDictElements, f.name);
+  }
+});

@@ -29,13 +29,13 @@ export function intList<N extends number>(space: string, args: Args, key: string
 }
 
 /** `args[key]` as `rows` lists of `cols` integers >= `min`. */
-export function intMatrix(space: string, args: Args, key: string, rows: number, cols: number, min = 1): number[][] {
+export function intMatrix<C extends number>(space: string, args: Args, key: string, rows: number, cols: C, min = 1): Tuple<C>[] {
   const v = args[key];
   check(
     Array.isArray(v) && v.length === rows && v.every((row) => Array.isArray(row) && row.length === cols && row.every((x) => isInt(x, min))),
     `${space} args: ${key} must be ${rows} lists of ${cols} integers >= ${min}, got ${JSON.stringify(v)}`,
   );
-  return v as number[][];
+  return v as Tuple<C>[];
 }
 
 /** `args[key]` as one integer >= `min`. */

@@ -1,5 +1,5 @@
 import { GraphBuilder } from '../../graph/graph.js';
-import { googLeNet, type InceptionCfg } from '../blocks/googlenet.js';
+import { googLeNet } from '../blocks/googlenet.js';
 import { registerSpace, type Ranges } from '../registry.js';
 import type { RandomState } from '../../rng/random-state.js';
 import { checkKeys, drawOne, intMatrix } from './args.js';
@@ -37,7 +37,7 @@ registerSpace({
   sample,
   build(args, numClasses) {
     checkKeys(NAME, args, ['cfg']);
-    const cfg = intMatrix(NAME, args, 'cfg', ROWS, 7) as unknown as InceptionCfg[];
+    const cfg = intMatrix(NAME, args, 'cfg', ROWS, 7);
     const b = new GraphBuilder(NAME, [3, 32, 32], numClasses);
     return b.build(googLeNet(b, cfg));
   },

@@ -1,5 +1,5 @@
 import { GraphBuilder } from '../../graph/graph.js';
-import { mobileNetV2, type MobileNetV2Row } from '../blocks/mobilenetv2.js';
+import { mobileNetV2 } from '../blocks/mobilenetv2.js';
 import { registerSpace } from '../registry.js';
 import { checkKeys, drawOne, drawRange, intList, intMatrix } from './args.js';
 
@@ -30,7 +30,7 @@ registerSpace({
   },
   build(args, numClasses) {
     checkKeys(NAME, args, ['cfg', 'io_planes']);
-    const cfg = intMatrix(NAME, args, 'cfg', ROWS, 4) as unknown as MobileNetV2Row[];
+    const cfg = intMatrix(NAME, args, 'cfg', ROWS, 4);
     const b = new GraphBuilder(NAME, [3, 32, 32], numClasses);
     return b.build(mobileNetV2(b, cfg, intList(NAME, args, 'io_planes', 2)));
   },

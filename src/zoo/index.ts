@@ -1,2 +1,3 @@
 export * from './registry.js';
 import './spaces/index.js';
+import './models/index.js';

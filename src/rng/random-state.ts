@@ -1,5 +1,5 @@
-import { check } from '../errors.ts';
-import { MT19937 } from './mt19937.ts';
+import { check } from '../errors.js';
+import { MT19937 } from './mt19937.js';
 
 const TWO_32 = 0x100000000;
 const TWO_53 = 2n ** 53n;

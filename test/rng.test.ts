@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { IotnetsError } from '../src/errors.ts';
-import { MT19937 } from '../src/rng/mt19937.ts';
-import { RandomState } from '../src/rng/random-state.ts';
+import { IotnetsError } from '../src/errors.js';
+import { MT19937 } from '../src/rng/mt19937.js';
+import { RandomState } from '../src/rng/random-state.js';
 
 type Call = [op: string, args: unknown[], out: unknown];
 interface Golden {

@@ -88,6 +88,11 @@ export class GraphBuilder {
     return { id: node.id, shape };
   }
 
+  /** Registers a module the constructor creates but forward() never calls: its entries are in the state_dict all the same. */
+  declare(module: string, op: Op, inputShape: Shape): void {
+    this.register(module, op, inputShape, `${this.name} ${module} (${op.kind})`);
+  }
+
   private register(name: string, op: Op, inputShape: Shape, where: string): void {
     const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, [inputShape]);
     const existing = this.modules.get(name);

@@ -1,5 +1,5 @@
 import { check } from '../../errors.js';
-import { GraphBuilder, type Graph, type Value } from '../../graph/graph.js';
+import { GraphBuilder, type Value } from '../../graph/graph.js';
 import { numel } from '../../graph/tensor.js';
 import { registerModel, type ModelDef } from '../registry.js';
 
@@ -9,13 +9,11 @@ export type Forward = (b: GraphBuilder, args: Readonly<Record<string, number>>) 
 export interface ModelOptions {
   /** The arguments the model takes, with their defaults. */
   readonly defaultArgs?: Readonly<Record<string, number>>;
-  /** Completes the built graph with what a forward pass cannot show (modules the constructor makes but never calls). */
-  readonly finish?: (graph: Graph) => Graph;
 }
 
 /** Registers a named model; its graph input is [3, inputSize, inputSize], the only size its forward pass fits. */
 export function defineModel(name: string, family: ModelDef['family'], inputSize: number, forward: Forward, options: ModelOptions = {}): void {
-  const { defaultArgs, finish = (graph: Graph) => graph } = options;
+  const { defaultArgs } = options;
   registerModel({
     name,
     family,
@@ -23,7 +21,7 @@ export function defineModel(name: string, family: ModelDef['family'], inputSize:
     ...(defaultArgs ? { defaultArgs } : {}),
     build: (numClasses, args) => {
       const b = new GraphBuilder(name, [3, inputSize, inputSize], numClasses);
-      return finish(b.build(forward(b, args)));
+      return b.build(forward(b, args));
     },
   });
 }

@@ -1,5 +1,4 @@
-import type { Graph, GraphBuilder, Module, Value } from '../../graph/graph.js';
-import { OPS, type OpOf } from '../../graph/ops.js';
+import type { GraphBuilder, Value } from '../../graph/graph.js';
 import { defineModel } from './define.js';
 
 // The ProbeNets of networks/probenets.py (Scheidegger et al., "Efficient image dataset classification difficulty
@@ -58,24 +57,10 @@ const CHAIN_WIDTHS = [8, 16, 32, 64, 128] as const;
 function chainedConvs(b: GraphBuilder, prefix: string, x: Value, width: number, rep: number): Value {
   const step = (conv: string, input: Value) => b.relu(b.bn(`${prefix}.bn`, b.conv(`${prefix}.${conv}`, input, width, 3, { padding: 1, bias: false })));
   let out = step('conv_in', x);
+  // With rep <= 1 forward() never calls conv_rep, yet the constructor made it, so its weight is in the state_dict.
+  if (rep <= 1) b.declare(`${prefix}.conv_rep`, { kind: 'conv2d', outChannels: width, kernel: [3, 3], stride: [1, 1], padding: [1, 1], groups: 1, bias: false }, out.shape);
   for (let r = 0; r < rep - 1; r++) out = step('conv_rep', out);
   return b.maxPool(out, 2, { stride: 2 }, `${prefix}.pool`);
-}
-
-/**
- * With rep <= 1 the chains never call conv_rep, yet the constructor made it, so its weight is in the state_dict:
- * it joins the module list right after the chain's `bn`, where the constructor registered it.
- */
-function withIdleConvReps(graph: Graph): Graph {
-  if (classDependentSizes(graph.numClasses).length.rep > 1) return graph;
-  const modules: Module[] = [...graph.modules];
-  CHAIN_WIDTHS.forEach((width, i) => {
-    const chain = `chain${i + 1}`;
-    const op: OpOf<'conv2d'> = { kind: 'conv2d', outChannels: width, kernel: [3, 3], stride: [1, 1], padding: [1, 1], groups: 1, bias: false };
-    const input = graph.nodes.find((n) => n.module === `${chain}.conv_in`)!.shape;
-    modules.splice(modules.findIndex((m) => m.name === `${chain}.bn`) + 1, 0, { name: `${chain}.conv_rep`, op, params: OPS.conv2d.params(op, [input]) });
-  });
-  return { ...graph, modules };
 }
 
 defineModel('ProbeNet_d_feature', 'probenet', 32, (b) => {
@@ -93,7 +78,6 @@ defineModel(
     const maps = CHAIN_WIDTHS.reduce((x, width, i) => chainedConvs(b, `chain${i + 1}`, x, width, rep), b.input);
     return b.linear('fc_out', denseBnRelu(b, b.flatten(maps), 0, numMiddle), b.numClasses);
   },
-  { finish: withIdleConvReps },
 );
 
 defineModel('ProbeNet_d_mlp', 'probenet', 32, (b) => {

@@ -4,50 +4,87 @@ import { numel, type StateDict, type Tensor } from '../graph/tensor.js';
 import { RandomState } from '../rng/random-state.js';
 
 /**
- * Mean square of one activation element (E[x^2]) after a node, given its inputs' mean squares, under the
- * initialisation below. Only the scale matters: BatchNorm statistics are set from it, as training would set them.
+ * Mean and mean square of one activation element under the initialisation below, estimated by treating activations
+ * as Gaussian. Only the scale matters: BatchNorm running_var is set from it, as training would, so activations stay
+ * near unit scale however deep the network.
  */
-type MeanSquareRule = (inputs: readonly number[], node: Node, graph: Graph) => number;
+interface Moments {
+  readonly mean: number;
+  readonly meanSquare: number;
+}
 
-const same: MeanSquareRule = ([m]) => m!;
+type MomentRule = (inputs: readonly Moments[], node: Node, graph: Graph) => Moments;
 
-/** Weights drawn with variance 2/fan_in double the mean square of their input (He et al.), biases add a little. */
-const weighted: MeanSquareRule = ([m]) => 2 * m!;
+const variance = (m: Moments) => Math.max(m.meanSquare - m.mean * m.mean, 0);
 
-const MEAN_SQUARE: { [K in OpKind]: MeanSquareRule } = {
-  input: () => 1,
+/** erf(x) to 1.5e-7 (Abramowitz and Stegun 7.1.26). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return Math.sign(x) * (1 - poly * Math.exp(-x * x));
+}
+
+/** Moments of max(x, 0) for x ~ N(mean, variance). */
+function rectified(m: Moments): Moments {
+  const sd = Math.sqrt(variance(m));
+  if (sd === 0) return m.mean > 0 ? m : { mean: 0, meanSquare: 0 };
+  const z = m.mean / sd;
+  const cdf = 0.5 * (1 + erf(z / Math.SQRT2));
+  const pdf = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+  return { mean: m.mean * cdf + sd * pdf, meanSquare: m.meanSquare * cdf + m.mean * sd * pdf };
+}
+
+/** Zero-mean weights with variance 2/fan_in (He et al.) give zero-mean outputs of twice the input's mean square. */
+const weighted: MomentRule = ([m]) => ({ mean: 0, meanSquare: 2 * m!.meanSquare });
+
+const same: MomentRule = ([m]) => m!;
+
+const MOMENTS: { [K in OpKind]: MomentRule } = {
+  input: () => ({ mean: 0, meanSquare: 1 }),
   conv2d: weighted,
   linear: weighted,
-  // Running statistics are matched to the input scale, so BatchNorm output is about unit scale.
-  batchnorm: () => 1,
-  // A ReLU keeps the positive half of a zero-mean symmetric input.
-  relu: ([m]) => m! / 2,
-  // sigmoid(x) ~ 1/2 + x/4 near zero, bounded by 1.
-  sigmoid: ([m]) => Math.min(0.5, 0.25 + m! / 16),
-  maxpool: same,
+  // Running statistics are matched to the input, so BatchNorm output has the gain its random parameters give it.
+  batchnorm: () => ({ mean: 0, meanSquare: BATCHNORM_GAIN }),
+  relu: ([m]) => rectified(m!),
+  // sigmoid(x) ~ 1/2 + x/4 near zero.
+  sigmoid: ([m]) => {
+    const mean = Math.min(0.9, Math.max(0.1, 0.5 + m!.mean / 4));
+    return { mean, meanSquare: mean * mean + Math.min(0.25, variance(m!) / 16) };
+  },
+  // The largest of a window of correlated neighbours: about one standard deviation above their mean.
+  maxpool: ([m]) => {
+    const sd = Math.sqrt(variance(m!));
+    const mean = m!.mean + sd;
+    return { mean, meanSquare: mean * mean + variance(m!) / 2 };
+  },
   // Neighbouring activations are strongly correlated, so a local average keeps their scale.
   avgpool: same,
-  add: (ms) => ms.reduce((s, m) => s + m, 0),
-  mul: ([a, b]) => a! * b!,
+  add: (ms) => {
+    const mean = ms.reduce((s, m) => s + m.mean, 0);
+    return { mean, meanSquare: mean * mean + ms.reduce((s, m) => s + variance(m), 0) };
+  },
+  mul: ([a, b]) => ({ mean: a!.mean * b!.mean, meanSquare: a!.meanSquare * b!.meanSquare }),
   concat: (ms, node, graph) => {
-    let weighted = 0;
-    node.inputs.forEach((id, i) => (weighted += ms[i]! * graph.nodes[id]!.shape[0]!));
-    return weighted / node.shape[0]!;
+    const weights = node.inputs.map((id) => graph.nodes[id]!.shape[0]! / node.shape[0]!);
+    return {
+      mean: ms.reduce((s, m, i) => s + weights[i]! * m.mean, 0),
+      meanSquare: ms.reduce((s, m, i) => s + weights[i]! * m.meanSquare, 0),
+    };
   },
   slice: same,
   flatten: same,
 };
 
-/** Mean square of the input of each module's first call, keyed by module name. */
-function moduleInputScales(graph: Graph): Map<string, number> {
-  const meanSquare = new Array<number>(graph.nodes.length);
-  const scales = new Map<string, number>();
+/** Estimated moments of the input of each module's first call, keyed by module name. */
+function moduleInputMoments(graph: Graph): Map<string, Moments> {
+  const moments = new Array<Moments>(graph.nodes.length);
+  const byModule = new Map<string, Moments>();
   for (const node of graph.nodes) {
-    const inputs = node.inputs.map((i) => meanSquare[i]!);
-    if (node.module !== undefined && !scales.has(node.module)) scales.set(node.module, inputs[0]!);
-    meanSquare[node.id] = MEAN_SQUARE[node.op.kind](inputs, node, graph);
+    const inputs = node.inputs.map((i) => moments[i]!);
+    if (node.module !== undefined && !byModule.has(node.module)) byModule.set(node.module, inputs[0]!);
+    moments[node.id] = MOMENTS[node.op.kind](inputs, node, graph);
   }
-  return scales;
+  return byModule;
 }
 
 /** Fills `out` with independent draws from U(low, high). */
@@ -62,7 +99,7 @@ function float32(shape: readonly number[], data: Float32Array): Tensor {
 }
 
 /** The tensors of one module, drawn in state_dict order. */
-type ModuleInit = (module: Module, inputScale: number, rng: RandomState) => Tensor[];
+type ModuleInit = (module: Module, input: Moments, rng: RandomState) => Tensor[];
 
 /**
  * Convolutions and linear layers: weights ~ U(+-sqrt(6/fan_in)) (PyTorch's kaiming_uniform_ for ReLU networks),
@@ -80,16 +117,29 @@ const weightedInit: ModuleInit = (module, _scale, rng) => {
   return tensors;
 };
 
-/** BatchNorm in eval mode as after training: gamma ~ U(0.5,1.5), small beta and mean, variance ~ U(0.5,1.5) x input scale. */
-const batchNormInit: ModuleInit = (module, scale, rng) => {
+/** BatchNorm gamma ~ U(GAMMA), beta ~ U(+-BETA), running_var ~ U(VARIANCE_FACTOR) x the input's variance. */
+const GAMMA = [0.5, 1.5] as const;
+const BETA = 0.1;
+const VARIANCE_FACTOR = [0.5, 1.5] as const;
+
+/** E[u^2] and E[1/u] for u ~ U(low, high). */
+const uniformMeanSquare = ([low, high]: readonly [number, number]) => (high ** 3 - low ** 3) / (3 * (high - low));
+const uniformMeanInverse = ([low, high]: readonly [number, number]) => Math.log(high / low) / (high - low);
+
+/** Mean square of a BatchNorm output whose running statistics match a unit-variance input: E[gamma^2] E[1/u] + E[beta^2]. */
+const BATCHNORM_GAIN = uniformMeanSquare(GAMMA) * uniformMeanInverse(VARIANCE_FACTOR) + (BETA * BETA) / 3;
+
+/** BatchNorm in eval mode as after training: running statistics near the input's estimated mean and variance. */
+const batchNormInit: ModuleInit = (module, input, rng) => {
   const c = module.params[0]!.shape;
   const n = c[0]!;
-  const spread = Math.sqrt(scale);
+  const inputVariance = Math.max(variance(input), 1e-4);
+  const spread = 0.1 * Math.sqrt(inputVariance);
   return [
-    float32(c, fillUniform(rng, new Float32Array(n), 0.5, 1.5)),
-    float32(c, fillUniform(rng, new Float32Array(n), -0.1, 0.1)),
-    float32(c, fillUniform(rng, new Float32Array(n), -0.1 * spread, 0.1 * spread)),
-    float32(c, fillUniform(rng, new Float32Array(n), 0.5 * scale, 1.5 * scale)),
+    float32(c, fillUniform(rng, new Float32Array(n), GAMMA[0], GAMMA[1])),
+    float32(c, fillUniform(rng, new Float32Array(n), -BETA, BETA)),
+    float32(c, fillUniform(rng, new Float32Array(n), input.mean - spread, input.mean + spread)),
+    float32(c, fillUniform(rng, new Float32Array(n), VARIANCE_FACTOR[0] * inputVariance, VARIANCE_FACTOR[1] * inputVariance)),
     { dtype: 'int64', shape: [], data: new BigInt64Array(1) },
   ];
 };
@@ -107,13 +157,13 @@ const MODULE_INIT: Partial<Record<OpKind, ModuleInit>> = {
  */
 export function initWeights(graph: Graph, seed: number): StateDict {
   const rng = new RandomState(seed);
-  const scales = moduleInputScales(graph);
+  const inputs = moduleInputMoments(graph);
   const weights: StateDict = new Map();
   for (const module of graph.modules) {
     if (module.params.length === 0) continue;
     const init = MODULE_INIT[module.op.kind];
     if (!init) throw new Error(`${graph.name}: no initialiser for ${module.op.kind} module ${module.name}`);
-    const tensors = init(module, scales.get(module.name)!, rng);
+    const tensors = init(module, inputs.get(module.name)!, rng);
     module.params.forEach((p, i) => weights.set(`${module.name}.${p.suffix}`, tensors[i]!));
   }
   return weights;

@@ -1,0 +1,50 @@
+import type { Graph } from '../graph/graph.js';
+import type { StateDict } from '../graph/tensor.js';
+import { exportOnnx } from '../onnx/export.js';
+import { RandomState } from '../rng/random-state.js';
+import type { Protocol } from './protocols.js';
+import { openSession, type SessionSettings } from './session.js';
+import { timeInference, type Timing } from './timing.js';
+
+/** Seed of the random inputs: every network sees the same input sequence, whatever order it is measured in. */
+export const INPUT_SEED = 1;
+
+/** Seed of the random weights networks without a checkpoint get: latency depends on their scale, not their values. */
+export const WEIGHT_SEED = 0;
+
+/** Wall time of each step of one measurement, in seconds; `inference` covers the protocol's runs. */
+export interface PhaseSeconds {
+  readonly export: number;
+  readonly session: number;
+  readonly inference: number;
+}
+
+/** A network's timing and what preparing it cost. */
+export interface Measurement {
+  readonly timing: Timing;
+  readonly phases: PhaseSeconds;
+}
+
+const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9;
+
+/** Exports `graph` with `weights` to ONNX, opens one session on it, times it under `protocol`, and frees it. */
+export async function measureNetwork(
+  graph: Graph,
+  weights: StateDict,
+  options: { settings: SessionSettings; protocol: Protocol; signal?: AbortSignal },
+): Promise<Measurement> {
+  const t0 = process.hrtime.bigint();
+  const model = exportOnnx(graph, weights);
+  const t1 = process.hrtime.bigint();
+  const session = await openSession(model, graph.inputShape, options.settings);
+  const t2 = process.hrtime.bigint();
+  try {
+    const timing = await timeInference(session, options.protocol, {
+      random: new RandomState(INPUT_SEED),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { timing, phases: { export: seconds(t0, t1), session: seconds(t1, t2), inference: timing.wallSeconds } };
+  } finally {
+    await session.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+import { RandomState } from '../rng/random-state.js';
+import { discardedRuns, stopReason, type Protocol, type StopReason } from './protocols.js';
+import { medianRelativeHalfWidth, numpyMean, numpyStd, summarizeTimes, type TimingSummary } from './stats.js';
+
+/** Something that runs one inference on the values currently in `input`. */
+export interface Inference {
+  /** The input buffer; refilled with fresh random values before every run, outside the timed region. */
+  readonly input: Float32Array;
+  run(): Promise<void>;
+}
+
+/** The timed runs of one network and their statistics (all times in ms). */
+export interface Timing {
+  readonly protocol: Protocol;
+  /** Every run in order, warm-up included, as measured. */
+  readonly timesMs: readonly number[];
+  /** Leading runs excluded from the statistics (warm-up; the paper's first 5). */
+  readonly discarded: number;
+  readonly stop: StopReason;
+  /** Mean and population std of the kept runs: the paper's t_avg and t_std. */
+  readonly t_avg: number;
+  readonly t_std: number;
+  readonly summary: TimingSummary;
+  /** Half-width of the median's 95% CI relative to the median (a precision figure for any protocol). */
+  readonly medianCi: number;
+  /** Wall time of all runs including input generation, in seconds. */
+  readonly wallSeconds: number;
+}
+
+/** Thrown by `timeInference` when its abort signal fires between two runs. */
+export class MeasurementAborted extends Error {
+  constructor() {
+    super('measurement aborted');
+    this.name = 'MeasurementAborted';
+  }
+}
+
+const NS_PER_MS = 1e6;
+
+/**
+ * Times single inferences under `protocol`: before each run the input is refilled with standard-normal values
+ * (like the paper's fresh np.random.randn per run) outside the timed region, and only the inference call is
+ * timed, with the monotonic high-resolution clock.
+ */
+export async function timeInference(
+  inference: Inference,
+  protocol: Protocol,
+  options: { random: RandomState; signal?: AbortSignal },
+): Promise<Timing> {
+  const discarded = discardedRuns(protocol);
+  const timesMs: number[] = [];
+  const kept: number[] = [];
+  const started = process.hrtime.bigint();
+  let stop: StopReason | undefined;
+  for (;;) {
+    if (options.signal?.aborted) throw new MeasurementAborted();
+    options.random.fillStandardNormal(inference.input);
+    const t0 = process.hrtime.bigint();
+    await inference.run();
+    const t1 = process.hrtime.bigint();
+    const ms = Number(t1 - t0) / NS_PER_MS;
+    timesMs.push(ms);
+    if (timesMs.length <= discarded) continue;
+    kept.push(ms);
+    stop = stopReason(protocol, { keptMs: kept, elapsedSeconds: Number(t1 - started) / 1e9 });
+    if (stop) break;
+  }
+  return {
+    protocol,
+    timesMs,
+    discarded,
+    stop,
+    t_avg: numpyMean(kept),
+    t_std: numpyStd(kept),
+    summary: summarizeTimes(kept),
+    medianCi: medianRelativeHalfWidth(kept),
+    wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+}

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import * as calibrate from './calibrate.js';
 import * as catalog from './catalog.js';
+import * as demo from './demo.js';
 import * as info from './info.js';
 import * as list from './list.js';
+import * as runModel from './run-model.js';
 
 /** A CLI command module. */
 export interface CommandModule {
@@ -9,4 +12,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog];
+export const COMMANDS: readonly CommandModule[] = [list, info, catalog, demo, calibrate, runModel];

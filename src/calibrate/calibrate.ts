@@ -1,0 +1,222 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
+import type { TrainedNetwork } from '../catalog/netconfigs.js';
+import { check, IotnetsError } from '../errors.js';
+import { summarize } from '../graph/summary.js';
+import { currentDevice, deviceDifferences, type DeviceRecord } from '../runtime/device.js';
+import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
+import { protocolLabel, type Protocol } from '../runtime/protocols.js';
+import type { SessionSettings } from '../runtime/session.js';
+import { MeasurementAborted } from '../runtime/timing.js';
+import { initWeights } from '../weights/init.js';
+import { journalPathFor, JournalWriter, readJournal, type JournalMeasurement } from './journal.js';
+import { resultsDocument, writeFileAtomic } from './results-file.js';
+
+/** What to calibrate: catalog indices in measuring order, where to write, and how to measure. */
+export interface CalibrationPlan {
+  readonly indices: readonly number[];
+  /** The paper-format results file; the journal goes beside it. */
+  readonly out: string;
+  readonly settings: SessionSettings;
+  readonly protocol: Protocol;
+  /** Accuracy and run ids (an imported NetConfigs.json) to carry into the results. */
+  readonly accuracy?: ReadonlyMap<number, TrainedNetwork>;
+  /** Accept a journal measured on a different device or setup. */
+  readonly force?: boolean;
+}
+
+/** Progress reports of a calibration. */
+export interface CalibrationEvents {
+  warn(message: string): void;
+  /** Before the first measurement: how many of the plan's networks the journal already has. */
+  start(info: { readonly journal: string; readonly device: DeviceRecord; readonly planned: number; readonly alreadyMeasured: number }): void;
+  /** After each network is durably in the journal; `done` counts this run's measurements. */
+  measured(m: JournalMeasurement, done: number, toMeasure: number): void;
+}
+
+/** Seconds spent per activity over a calibration run. */
+export interface CalibrationSeconds {
+  readonly wall: number;
+  /** Sum of the timed inference calls alone. */
+  readonly inferenceCalls: number;
+  /** Graph building, summary and weight initialisation. */
+  readonly build: number;
+  readonly export: number;
+  readonly session: number;
+  /** All timing loops (inference calls plus input generation and loop overhead). */
+  readonly timingLoops: number;
+  /** Journal appends and results-file writes. */
+  readonly io: number;
+}
+
+/** How a calibration run ended. */
+export interface CalibrationOutcome {
+  readonly out: string;
+  readonly journal: string;
+  readonly measured: number;
+  readonly alreadyMeasured: number;
+  /** Measurements in the results file (this run's and earlier ones). */
+  readonly total: number;
+  readonly interrupted: boolean;
+  readonly seconds: CalibrationSeconds;
+}
+
+/** The results file is rewritten at most this often during a run (the journal is the durable record meanwhile). */
+const RESULTS_WRITE_INTERVAL_SECONDS = 5;
+
+/** Throws a one-line error unless `path` can be created or overwritten as a file. */
+function checkWritableFile(path: string, option: string): void {
+  const dir = dirname(resolve(path));
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch {
+    throw new IotnetsError(`cannot write ${path}: directory ${dir} does not exist; create it or choose another ${option}`);
+  }
+  check(dirStat.isDirectory(), `cannot write ${path}: ${dir} is not a directory; choose another ${option}`);
+  let fileStat;
+  try {
+    fileStat = statSync(path);
+  } catch {
+    fileStat = undefined;
+  }
+  check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${option}`);
+  try {
+    accessSync(fileStat ? path : dir, constants.W_OK);
+  } catch {
+    throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${option}`);
+  }
+}
+
+const elapsed = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+
+/** An I/O error while writing as one line naming the file. */
+function writeError(path: string, e: unknown): IotnetsError {
+  return new IotnetsError(`cannot write ${path}: ${(e as Error).message}`);
+}
+
+/**
+ * Measures the plan's networks that the journal beside `out` does not have yet, appending each one durably to the
+ * journal before the next starts and rewriting `out` atomically from the journal as it goes and at the end.
+ * An abort (Ctrl-C) stops between two inference runs; the unfinished network is not recorded.
+ */
+export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents, signal?: AbortSignal): Promise<CalibrationOutcome> {
+  const started = process.hrtime.bigint();
+  const journalPath = journalPathFor(plan.out);
+  checkWritableFile(plan.out, '--out');
+  checkWritableFile(journalPath, '--out');
+  const journal = readJournal(journalPath);
+  if (journal.tornLine !== undefined) {
+    events.warn(`${journalPath}: ignoring an incomplete last line (an interrupted write): ${journal.tornLine.slice(0, 60)}...`);
+  }
+  const device = currentDevice(plan.settings, plan.protocol);
+  const inForce = journal.devices.at(-1);
+  const differences = inForce ? deviceDifferences(inForce, device) : [];
+  check(
+    differences.length === 0 || plan.force,
+    () => `${journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
+  );
+  const measurements = [...journal.measurements];
+  const done = new Set(measurements.map((m) => m.index));
+  const toMeasure = plan.indices.filter((i) => !done.has(i));
+  events.start({ journal: journalPath, device, planned: plan.indices.length, alreadyMeasured: plan.indices.length - toMeasure.length });
+
+  let writer: JournalWriter;
+  try {
+    writer = new JournalWriter(journalPath, journal);
+    if (!inForce || differences.length > 0) writer.append({ type: 'device', ...device });
+  } catch (e) {
+    throw writeError(journalPath, e);
+  }
+  const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, timingLoops: 0, io: 0 };
+  let lastWrite = 0n;
+  const writeResults = () => {
+    const t = process.hrtime.bigint();
+    try {
+      writeFileAtomic(plan.out, resultsDocument(measurements, plan.accuracy));
+    } catch (e) {
+      throw writeError(plan.out, e);
+    }
+    lastWrite = process.hrtime.bigint();
+    totals.io += Number(lastWrite - t) / 1e9;
+  };
+  let measured = 0;
+  let interrupted = false;
+  try {
+    for (const index of toMeasure) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const t0 = process.hrtime.bigint();
+      const entry = catalogEntry(index);
+      const graph = catalogGraph(entry);
+      const summary = summarize(graph);
+      const weights = initWeights(graph, WEIGHT_SEED);
+      const build = elapsed(t0);
+      let result;
+      try {
+        result = await measureNetwork(graph, weights, { settings: plan.settings, protocol: plan.protocol, ...(signal ? { signal } : {}) });
+      } catch (e) {
+        if (!(e instanceof MeasurementAborted)) throw e;
+        interrupted = true;
+        break;
+      }
+      const { timing, phases } = result;
+      const trained = plan.accuracy?.get(index);
+      const record: JournalMeasurement = {
+        type: 'measurement',
+        spacename: entry.space,
+        law: entry.law,
+        id: entry.id,
+        index,
+        params: summary.stateDictElements,
+        flops: summary.flops,
+        t_avg: timing.t_avg,
+        t_std: timing.t_std,
+        ...(trained ? { acc: trained.acc, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
+        median: timing.summary.median,
+        min: timing.summary.min,
+        max: timing.summary.max,
+        p90: timing.summary.p90,
+        runs: timing.summary.count,
+        discarded: timing.discarded,
+        stop: timing.stop,
+        medianCi: timing.medianCi,
+        protocol: protocolLabel(plan.protocol),
+        timesMs: timing.timesMs,
+        seconds: { build, ...phases },
+        measuredAt: new Date().toISOString(),
+      };
+      const t1 = process.hrtime.bigint();
+      try {
+        writer.append(record);
+      } catch (e) {
+        throw writeError(journalPath, e);
+      }
+      totals.io += elapsed(t1);
+      measurements.push(record);
+      measured += 1;
+      totals.build += build;
+      totals.export += phases.export;
+      totals.session += phases.session;
+      totals.timingLoops += phases.inference;
+      totals.inferenceCalls += timing.timesMs.reduce((a, b) => a + b, 0) / 1000;
+      events.measured(record, measured, toMeasure.length);
+      if (Number(process.hrtime.bigint() - lastWrite) / 1e9 >= RESULTS_WRITE_INTERVAL_SECONDS) writeResults();
+    }
+  } finally {
+    writer.close();
+    if (measurements.length > 0) writeResults();
+  }
+  return {
+    out: plan.out,
+    journal: journalPath,
+    measured,
+    alreadyMeasured: plan.indices.length - toMeasure.length,
+    total: measurements.length,
+    interrupted,
+    seconds: { wall: elapsed(started), ...totals },
+  };
+}

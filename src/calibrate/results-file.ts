@@ -1,0 +1,47 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { TrainedNetwork } from '../catalog/netconfigs.js';
+import type { JournalMeasurement, PaperResult } from './journal.js';
+
+/** The paper-format result of a journal measurement, with acc/runid from `accuracy` when the journal lacks them. */
+export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, TrainedNetwork>): PaperResult {
+  const trained = accuracy?.get(m.index);
+  const acc = m.acc ?? trained?.acc;
+  const runid = m.runid ?? trained?.runid;
+  // Keys in sorted order, as the original's json.dump(sort_keys=True) wrote them.
+  return {
+    ...(acc !== undefined ? { acc } : {}),
+    flops: m.flops,
+    id: m.id,
+    index: m.index,
+    law: m.law,
+    params: m.params,
+    ...(runid !== undefined && runid !== '' ? { runid } : {}),
+    spacename: m.spacename,
+    t_avg: m.t_avg,
+    t_std: m.t_std,
+  };
+}
+
+/** The results document: one paper-format object per measured network, in catalog order. */
+export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, TrainedNetwork>): string {
+  const sorted = [...measurements].sort((a, b) => a.index - b.index);
+  return `${JSON.stringify(sorted.map((m) => paperResult(m, accuracy)), null, 4)}\n`;
+}
+
+/** Writes `text` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it. */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { calibrate } from '../../calibrate/calibrate.js';
+import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
+import { deviceLabel } from '../../runtime/device.js';
+import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { formatDuration, createProgress } from '../progress.js';
+import { readAccuracyFile } from '../accuracy-file.js';
+import { runInterruptibly } from '../interrupt.js';
+
+interface CalibrateOptions extends MeasurementOptions {
+  out: string;
+  quick?: boolean;
+  space?: string;
+  law?: string;
+  indices?: string;
+  accuracy?: string;
+  force?: boolean;
+}
+
+/** `iotnets calibrate`: times catalog networks on this machine and writes a paper-format results file. */
+export function register(program: Command): void {
+  addMeasurementOptions(
+    program
+      .command('calibrate')
+      .description(
+        "time the paper's catalog networks on this machine (all 1617 unless filtered) and write the paper's results " +
+          'format (t_avg/t_std in ms) to --out, with a journal of full timing records beside it; resumable: re-run ' +
+          'the same command to continue after an interruption',
+      )
+      .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
+      .option('--quick', 'only the built-in subset of 36 networks: the smallest and largest of each (space, law) group')
+      .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
+      .option('--law <law>', 'only this sampling law, e.g. s6')
+      .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
+      .option('--accuracy <file>', "the paper's NetConfigs.json: adds acc and runid to every result")
+      .option('--force', 'add to a results file measured on a different device or setup'),
+    'paper',
+  ).action(async (o: CalibrateOptions) => {
+    const { settings, protocol } = parseMeasurementOptions(o);
+    const indices = selectIndices({
+      ...(o.space !== undefined ? { space: o.space } : {}),
+      ...(o.law !== undefined ? { law: o.law } : {}),
+      ...(o.indices !== undefined ? { indices: parseIndexList(o.indices) } : {}),
+      quick: o.quick === true,
+    });
+    const accuracy = o.accuracy === undefined ? undefined : readAccuracyFile(o.accuracy);
+    const progress = createProgress();
+    const outcome = await runInterruptibly((signal) =>
+      calibrate(
+        { indices, out: o.out, settings, protocol, ...(accuracy ? { accuracy } : {}), force: o.force === true },
+        {
+          warn: (message) => process.stderr.write(`warning: ${message}\n`),
+          start({ journal, device, planned, alreadyMeasured }) {
+            process.stderr.write(`device: ${deviceLabel(device)}\n`);
+            if (alreadyMeasured > 0) {
+              process.stderr.write(`resuming: ${alreadyMeasured} of ${planned} networks are already in ${journal}; skipping them\n`);
+            }
+            progress.start(planned - alreadyMeasured);
+          },
+          measured: (m) =>
+            progress.tick(`#${m.index} ${m.spacename}/${m.law}/${m.id}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`),
+        },
+        signal,
+      ).finally(() => progress.stop()),
+    );
+    const { result, signal } = outcome;
+    const summary = `${result.measured} networks measured in ${formatDuration(result.seconds.wall)}; ${result.total} in ${result.out} (journal ${result.journal})`;
+    if (signal) process.exitCode = outcome.exitCode;
+    if (result.interrupted) {
+      process.stderr.write(`interrupted by ${signal}: ${summary}; re-run the same command to continue\n`);
+      return;
+    }
+    console.log(summary);
+  });
+}

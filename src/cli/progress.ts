@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+
+/** A progress display on stderr: a bar with ETA on a terminal, one plain line per step otherwise. */
+export interface Progress {
+  start(total: number): void;
+  /** One more step is done; `label` describes it. */
+  tick(label: string): void;
+  stop(): void;
+}
+
+/** `3h05m`, `4m07s`, `12s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(rest).padStart(2, '0')}s`;
+  return `${rest}s`;
+}
+
+/** A progress display on `stream` (stderr by default), a bar when it is a terminal. */
+export function createProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  return stream.isTTY ? barProgress(stream) : lineProgress(stream);
+}
+
+function barProgress(stream: NodeJS.WriteStream): Progress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: '{bar} {value}/{total} | {percentage}% | ETA {eta_formatted} | {label}',
+      // Network latencies differ by orders of magnitude: a long rate window keeps the ETA from jumping.
+      etaBuffer: 50,
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total) => bar.start(total, 0, { label: '' }),
+    tick: (label) => bar.increment(1, { label }),
+    stop: () => bar.stop(),
+  };
+}
+
+function lineProgress(stream: NodeJS.WriteStream): Progress {
+  let total = 0;
+  let done = 0;
+  let started = 0;
+  return {
+    start(n) {
+      total = n;
+      started = performance.now();
+    },
+    tick(label) {
+      done += 1;
+      const spent = (performance.now() - started) / 1000;
+      const eta = done < total ? `  ETA ${formatDuration((spent / done) * (total - done))}` : '';
+      stream.write(`[${done}/${total}] ${label}${eta}\n`);
+    },
+    stop() {},
+  };
+}

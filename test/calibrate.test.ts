@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CATALOG } from '../src/catalog/catalog.js';
+import { journalPathFor, JournalWriter, parseJournal, readJournal, type JournalMeasurement } from '../src/calibrate/journal.js';
+import { resultsDocument } from '../src/calibrate/results-file.js';
+import { parseIndexList, QUICK_SUBSET, selectIndices } from '../src/calibrate/subsets.js';
+import { runCli } from './support/cli.js';
+import { paperData, readSharedJson, REPO_ROOT, sharedMissing } from './support/shared.js';
+
+test('--quick: the fewest- and most-FLOPs network of each of the 18 (space, law) groups', { skip: sharedMissing }, () => {
+  const configs = readSharedJson<{ flops: number }[]>(paperData('NetConfigs.json'));
+  const groups = new Map<string, number[]>();
+  for (const e of CATALOG) groups.set(`${e.space}/${e.law}`, [...(groups.get(`${e.space}/${e.law}`) ?? []), e.index]);
+  assert.equal(groups.size, 18);
+  const expected = [...groups.values()].flatMap((indices) => {
+    const byFlops = [...indices].sort((a, b) => configs[a]!.flops - configs[b]!.flops || a - b);
+    const most = byFlops.filter((i) => configs[i]!.flops === configs[byFlops.at(-1)!]!.flops)[0]!;
+    return [byFlops[0]!, most];
+  });
+  assert.deepEqual([...QUICK_SUBSET], expected.sort((a, b) => a - b));
+});
+
+test('index lists and filters select catalog networks; an empty or bad selection is one line', () => {
+  assert.deepEqual(parseIndexList('3-5, 687,4'), [3, 4, 5, 687]);
+  assert.throws(() => parseIndexList('5-3'), /--indices: range 5-3 runs backwards; write 3-5/);
+  assert.throws(() => parseIndexList('1617'), /outside the catalog 0\.\.1616/);
+  assert.throws(() => parseIndexList('a'), /'a' is not an index or a range/);
+  assert.equal(selectIndices({}).length, 1617);
+  assert.deepEqual(selectIndices({ space: 'random_net_mobilenetv2', law: 's6', indices: [0, 677, 678, 800] }), [677, 678]);
+  assert.equal(selectIndices({ quick: true, space: 'random_net_pnasnet' }).length, 6);
+  assert.throws(() => selectIndices({ space: 'random_net_vgg' }), /--space random_net_vgg is not in the catalog/);
+  assert.throws(() => selectIndices({ law: 's6', indices: [0] }), /no catalog network matches/);
+});
+
+const measurement = (index: number, t: number): JournalMeasurement => ({
+  type: 'measurement',
+  spacename: CATALOG[index]!.space,
+  law: CATALOG[index]!.law,
+  id: CATALOG[index]!.id,
+  index,
+  params: 10,
+  flops: 20.5,
+  t_avg: t,
+  t_std: 0.5,
+  median: t,
+  min: t,
+  max: t,
+  p90: t,
+  runs: 5,
+  discarded: 5,
+  stop: 'runs',
+  medianCi: 0,
+  protocol: 'paper',
+  timesMs: [t],
+  seconds: { build: 0, export: 0, session: 0, inference: 0 },
+  measuredAt: 'now',
+});
+
+test('journal: a torn last line is reported and cut before the next append; a bad earlier line is an error', () => {
+  const device = JSON.stringify({ type: 'device', cpuModel: 'x' });
+  const one = JSON.stringify(measurement(3, 1.5));
+  const torn = parseJournal(`${device}\n${one}\n{"type":"meas`, 'j');
+  assert.equal(torn.measurements.length, 1);
+  assert.equal(torn.tornLine, '{"type":"meas');
+  assert.equal(torn.validBytes, device.length + one.length + 2);
+  assert.throws(() => parseJournal(`${device}\n{"ty\n${one}\n`, 'j'), /j line 2 is not valid JSON/);
+  assert.throws(() => parseJournal(`${one}\n`, 'j'), /no device record/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-journal-'));
+  const path = join(dir, 'r.journal.jsonl');
+  writeFileSync(path, `${device}\n${one}\n{"type":"meas`);
+  const writer = new JournalWriter(path, readJournal(path));
+  writer.append(measurement(4, 2.5));
+  writer.close();
+  const after = readJournal(path);
+  assert.equal(after.tornLine, undefined);
+  assert.deepEqual(after.measurements.map((m) => m.index), [3, 4]);
+
+  // A complete record that lost only its newline is kept, and the next record starts on its own line.
+  writeFileSync(path, `${device}\n${one}`);
+  const unterminated = readJournal(path);
+  assert.equal(unterminated.measurements.length, 1);
+  const w2 = new JournalWriter(path, unterminated);
+  w2.append(measurement(5, 1));
+  w2.close();
+  assert.deepEqual(readJournal(path).measurements.map((m) => m.index), [3, 5]);
+  assert.equal(journalPathFor('/a/results.json'), '/a/results.journal.jsonl');
+  assert.equal(journalPathFor('/a/out'), '/a/out.journal.jsonl');
+});
+
+test("results file: the paper's fields with sorted keys in catalog order, acc and runid from an accuracy import", () => {
+  const accuracy = new Map([[3, { index: 3, acc: 0.9, runid: 'abc' }]]);
+  const doc = JSON.parse(resultsDocument([measurement(7, 2), measurement(3, 1)], accuracy));
+  assert.deepEqual(doc, [
+    { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', spacename: 'random_net_densenet', t_avg: 1, t_std: 0.5 },
+    { flops: 20.5, id: 7, index: 7, law: 's1', params: 10, spacename: 'random_net_densenet', t_avg: 2, t_std: 0.5 },
+  ]);
+  assert.deepEqual(Object.keys(doc[0]), [...Object.keys(doc[0])].sort());
+});
+
+// Tiny networks (random_net_mobilenetv2 s6 and random_net_pnasnet s3), enough runs each to interrupt mid-way.
+const TINY = '677-680,1217-1220';
+const TINY_INDICES = parseIndexList(TINY);
+const slowEnough = ['--protocol', 'fixed', '--warmup', '1', '--runs', '400', '--threads', '1'];
+
+function calibrateArgs(out: string, extra: string[] = []): string[] {
+  return ['calibrate', '--indices', TINY, ...slowEnough, '--out', out, ...extra];
+}
+
+function measuredLines(journal: string): string[] {
+  if (!existsSync(journal)) return [];
+  return readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"measurement"'));
+}
+
+/** Starts a calibration, sends `signal` once the journal holds `atLeast` measurements, and resolves with its exit. */
+function interruptAfter(args: string[], journal: string, atLeast: number, signal: NodeJS.Signals) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; linesAtSignal: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/iotnets.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let linesAtSignal = -1;
+    child.stderr.on('data', (d) => (stderr += d));
+    const poll = setInterval(() => {
+      const n = measuredLines(journal).length;
+      if (linesAtSignal < 0 && n >= atLeast) {
+        linesAtSignal = n;
+        child.kill(signal);
+      }
+    }, 5);
+    child.on('error', reject);
+    child.on('exit', (code, sig) => {
+      clearInterval(poll);
+      resolve({ code, signal: sig, stderr, linesAtSignal });
+    });
+  });
+}
+
+test('SIGKILL mid-calibration loses nothing: a re-run continues, every network once, earlier measurements unchanged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-cal-'));
+  const out = join(dir, 'results.json');
+  const journal = journalPathFor(out);
+  const killed = await interruptAfter(calibrateArgs(out), journal, 2, 'SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  const before = measuredLines(journal);
+  assert.ok(before.length >= 2 && before.length < TINY_INDICES.length, `killed after ${before.length} networks`);
+  // A kill during a write leaves a torn line: the re-run warns and carries on.
+  appendFileSync(journal, '{"type":"measurement","spacename":"random_net_mobi');
+
+  const resumed = runCli(calibrateArgs(out));
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`resuming: ${before.length} of ${TINY_INDICES.length} networks are already in .*; skipping them`));
+  assert.match(resumed.stderr, /warning: .*ignoring an incomplete last line/);
+  const after = measuredLines(journal);
+  assert.deepEqual(after.slice(0, before.length), before);
+  const indices = after.map((l) => (JSON.parse(l) as JournalMeasurement).index);
+  assert.deepEqual([...indices].sort((a, b) => a - b), TINY_INDICES);
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { index: number; t_avg: number }[];
+  assert.deepEqual(results.map((r) => r.index), TINY_INDICES);
+  for (const line of before) {
+    const m = JSON.parse(line) as JournalMeasurement;
+    assert.equal(results.find((r) => r.index === m.index)!.t_avg, m.t_avg);
+  }
+  assert.equal(readFileSync(journal, 'utf8').split('\n')[0]!.includes('"type":"device"'), true);
+  assert.deepEqual(readdirSync(dir).sort(), ['results.journal.jsonl', 'results.json']);
+
+  // Nothing left to do: the same command measures nothing and keeps the files.
+  const again = runCli(calibrateArgs(out));
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /^0 networks measured/);
+  assert.deepEqual(measuredLines(journal), after);
+});
+
+test('SIGINT stops cleanly with exit 130 and every finished network in the results file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-cal-'));
+  const out = join(dir, 'results.json');
+  const journal = journalPathFor(out);
+  const stopped = await interruptAfter(calibrateArgs(out), journal, 1, 'SIGINT');
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /interrupted by SIGINT: .*re-run the same command to continue/);
+  const lines = measuredLines(journal);
+  assert.ok(lines.length >= 1 && lines.length < TINY_INDICES.length);
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { index: number }[];
+  assert.deepEqual(results.map((r) => r.index), lines.map((l) => (JSON.parse(l) as JournalMeasurement).index));
+  assert.deepEqual(readdirSync(dir).sort(), ['results.journal.jsonl', 'results.json']);
+});
+
+test('a different device or setup is refused unless --force; bad output paths are one line and write nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-cal-'));
+  const out = join(dir, 'r.json');
+  const quick = ['calibrate', '--indices', '677', '--protocol', 'fixed', '--warmup', '0', '--runs', '2', '--out', out];
+  assert.equal(runCli([...quick, '--threads', '1']).status, 0);
+  const journalBefore = readFileSync(journalPathFor(out), 'utf8');
+  const resultsBefore = readFileSync(out, 'utf8');
+
+  const refused = runCli([...quick, '--threads', '2', '--indices', '678']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr.trim(), /^iotnets: .*r\.journal\.jsonl was measured with a different device or setup \(threads: 1 vs 2\); choose another --out, or pass --force to mix them$/);
+  assert.equal(readFileSync(journalPathFor(out), 'utf8'), journalBefore);
+  assert.equal(readFileSync(out, 'utf8'), resultsBefore);
+
+  const forced = runCli([...quick, '--threads', '2', '--indices', '678', '--force']);
+  assert.equal(forced.status, 0, forced.stderr);
+  const journal = readJournal(journalPathFor(out));
+  assert.deepEqual(journal.devices.map((d) => d.threads), [1, 2]);
+  assert.deepEqual(journal.measurements.map((m) => m.index), [677, 678]);
+
+  mkdirSync(join(dir, 'adir'));
+  for (const [bad, reason] of [
+    [join(dir, 'missing', 'r.json'), /directory .*missing does not exist/],
+    [join(dir, 'adir'), /it is a directory/],
+  ] as const) {
+    const r = runCli([...quick.slice(0, -1), bad]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.trim(), new RegExp(`^iotnets: cannot write ${bad}.*: ${reason.source}`));
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['adir', 'r.journal.jsonl', 'r.json']);
+  assert.deepEqual(readdirSync(join(dir, 'adir')), []);
+});
+
+test('--accuracy NetConfigs.json adds acc and runid to the results', { skip: sharedMissing }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-cal-'));
+  const out = join(dir, 'r.json');
+  const r = runCli(['calibrate', '--indices', '687', '--protocol', 'fixed', '--warmup', '0', '--runs', '1', '--out', out, '--accuracy', paperData('NetConfigs.json')]);
+  assert.equal(r.status, 0, r.stderr);
+  const [entry] = JSON.parse(readFileSync(out, 'utf8'));
+  const paper = readSharedJson<Record<string, unknown>[]>(paperData('NetConfigs.json'))[687]!;
+  assert.deepEqual(
+    { acc: entry.acc, runid: entry.runid, params: entry.params, flops: entry.flops, spacename: entry.spacename, law: entry.law, id: entry.id },
+    { acc: paper.acc, runid: paper.runid, params: paper.params, flops: paper.flops, spacename: paper.spacename, law: paper.law, id: paper.id },
+  );
+});

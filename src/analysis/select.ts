@@ -1,0 +1,105 @@
+import { check, IotnetsError } from '../errors.js';
+import type { NetworkPoint } from './accuracy.js';
+import { FP32, type NumberFormat } from './formats.js';
+import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type MemorySized } from './objectives.js';
+import type { Objective } from './pareto.js';
+import { formatLatency } from './units.js';
+
+/** A budget: every bound is optional; memory is counted under `format` for `memoryPart`. */
+export interface Constraints {
+  readonly maxLatencyMs?: number;
+  readonly maxMemoryBytes?: number;
+  readonly minAccuracy?: number;
+  readonly format?: NumberFormat;
+  readonly memoryPart?: MemoryPart;
+}
+
+/** What "best" means among networks that meet the constraints. */
+export type Goal = 'accuracy' | 'latency' | 'memory';
+
+/** The goals, for validating user input. */
+export const GOALS: readonly Goal[] = ['accuracy', 'latency', 'memory'];
+
+type Candidate = NetworkPoint & Partial<MemorySized>;
+
+function memoryOf(p: Candidate, c: Constraints): number {
+  return memoryObjective(c.format ?? FP32, c.memoryPart).value(p);
+}
+
+/** True when the network meets every bound of the constraints. */
+export function meetsConstraints(p: Candidate, c: Constraints): boolean {
+  return (
+    (c.maxLatencyMs === undefined || p.latencyMs <= c.maxLatencyMs) &&
+    (c.minAccuracy === undefined || p.accuracy >= c.minAccuracy) &&
+    (c.maxMemoryBytes === undefined || memoryOf(p, c) <= c.maxMemoryBytes)
+  );
+}
+
+/** The networks that meet the constraints, in input order. */
+export function applyConstraints<T extends Candidate>(points: readonly T[], c: Constraints): T[] {
+  return points.filter((p) => meetsConstraints(p, c));
+}
+
+/** A one-line account of the constraints, e.g. "latency <= 10.0 ms, memory (total, fp16) <= 65536 B". */
+export function describeConstraints(c: Constraints): string {
+  const parts = [
+    c.maxLatencyMs !== undefined ? `latency <= ${formatLatency(c.maxLatencyMs)}` : undefined,
+    c.maxMemoryBytes !== undefined ? `memory (${c.memoryPart ?? 'total'}, ${(c.format ?? FP32).name}) <= ${c.maxMemoryBytes} B` : undefined,
+    c.minAccuracy !== undefined ? `accuracy >= ${c.minAccuracy}` : undefined,
+  ].filter((s): s is string => s !== undefined);
+  return parts.length > 0 ? parts.join(', ') : 'no constraints';
+}
+
+function goalOrder(goal: Goal, c: Constraints): Objective<Candidate>[] {
+  const memory: Objective<Candidate> = { name: 'memory', sense: 'min', value: (p) => memoryOf(p, c) };
+  if (goal === 'accuracy') return [ACCURACY, LATENCY];
+  if (goal === 'latency') return [LATENCY, ACCURACY];
+  return [memory, ACCURACY];
+}
+
+/**
+ * The best network meeting the constraints: most accurate (ties: faster), fastest (ties: more accurate) or smallest
+ * (ties: more accurate); throws a one-line error saying how close the networks come when none qualifies.
+ */
+export function bestUnder<T extends Candidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
+  check(points.length > 0, 'there are no networks to choose from');
+  const feasible = applyConstraints(points, c);
+  if (feasible.length === 0) {
+    const closest = [
+      c.maxLatencyMs !== undefined ? `the fastest takes ${formatLatency(Math.min(...points.map((p) => p.latencyMs)))}` : undefined,
+      c.maxMemoryBytes !== undefined ? `the smallest needs ${Math.min(...points.map((p) => memoryOf(p, c)))} B` : undefined,
+      c.minAccuracy !== undefined ? `the most accurate reaches ${(Math.max(...points.map((p) => p.accuracy)) * 100).toFixed(2)}%` : undefined,
+    ].filter((s) => s !== undefined);
+    throw new IotnetsError(`no network meets ${describeConstraints(c)} (${closest.join('; ')}); relax a constraint`);
+  }
+  const order = goalOrder(goal, c);
+  const score = (p: T) => order.map((o) => (o.sense === 'min' ? o.value(p) : -o.value(p)));
+  return feasible.reduce((best, p) => {
+    const [a, b] = [score(p), score(best)];
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? p : best;
+    return p.index < best.index ? p : best;
+  });
+}
+
+/**
+ * Up to k front members spanning the front: for targets evenly spaced in log(value) from the front's smallest to its
+ * largest value, the member nearest each target in log space (each member chosen once); ordered by value.
+ */
+export function spanSelection<T>(front: readonly T[], k: number, value: (item: T) => number): T[] {
+  check(Number.isInteger(k) && k >= 1, `the selection size must be a whole number >= 1, got ${k}`);
+  if (front.length <= k) return [...front].sort((a, b) => value(a) - value(b));
+  const logs = front.map((t) => Math.log(value(t)));
+  const lo = Math.min(...logs);
+  const hi = Math.max(...logs);
+  const chosen = new Set<number>();
+  for (let j = 0; j < k; j++) {
+    const target = k === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * j) / (k - 1);
+    let nearest = -1;
+    for (let i = 0; i < front.length; i++) {
+      if (chosen.has(i)) continue;
+      if (nearest < 0 || Math.abs(logs[i]! - target) < Math.abs(logs[nearest]! - target)) nearest = i;
+    }
+    chosen.add(nearest);
+  }
+  return [...chosen].map((i) => front[i]!).sort((a, b) => value(a) - value(b));
+}

@@ -1,0 +1,67 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type { Command } from 'commander';
+import { parseFormats } from '../../analysis/formats.js';
+import { reportHtml } from '../../report/html.js';
+import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';
+import { renderPng, renderSvg } from '../../report/render-node.js';
+import { buildFigures, buildReportModel } from '../../report/report.js';
+import {
+  addAnalysisOptions,
+  addSelectionOption,
+  constraintsFromOptions,
+  deviceSource,
+  selectionSize,
+  type AnalysisOptions,
+} from './analysis-common.js';
+
+interface ReportOptions extends AnalysisOptions {
+  compare?: string;
+  compareAccuracy?: string;
+  output: string;
+  formats: string;
+  select: string;
+  static: boolean;
+}
+
+/** `iotnets report`: a self-contained interactive HTML report and static SVG/PNG figures for one device (or two). */
+export function register(program: Command): void {
+  addSelectionOption(addAnalysisOptions(program.command('report')))
+    .description('interactive HTML report (offline, self-contained) plus SVG and PNG figures: fronts, selection, memory, two-device comparison')
+    .option('--compare <file>', 'a second results file to compare against')
+    .option('--compare-accuracy <file>', 'accuracies for --compare (default: --accuracy, else acc in that file)')
+    .option('-o, --output <file.html>', 'the HTML report; figures go beside it as <name>-latency.svg/.png, ...', 'out/report.html')
+    .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', 'fp32,fp16,int8')
+    .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
+    .action(async (o: ReportOptions) => {
+      const constraints = constraintsFromOptions(o);
+      const formats = parseFormats(o.formats);
+      const device = await loadDevice(deviceSource(o, true));
+      const compare = o.compare === undefined
+        ? undefined
+        : await loadDevice(deviceSource({ ...o, results: o.compare, accuracy: o.compareAccuracy ?? o.accuracy }, false));
+      const model = buildReportModel({
+        device,
+        ...(compare ? { compare } : {}),
+        formats,
+        memoryPart: constraints.memoryPart,
+        k: selectionSize(o),
+        constraints,
+        sources: [...device.sources, ...(compare?.sources ?? [])],
+      });
+      await mkdir(dirname(o.output), { recursive: true });
+      await writeFile(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()));
+      const written = [o.output];
+      if (o.static) {
+        const stem = join(dirname(o.output), basename(o.output, extname(o.output)));
+        for (const figure of buildFigures(model, { interactive: false })) {
+          const svg = await renderSvg(figure.spec);
+          await writeFile(`${stem}-${figure.name}.svg`, svg);
+          await writeFile(`${stem}-${figure.name}.png`, renderPng(svg));
+          written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
+        }
+      }
+      console.log(`Front of ${model.latency.front.length} networks on ${device.name}; selection: ${model.latency.selection.map((p) => p.index).join(', ')}`);
+      for (const file of written) console.log(`wrote ${file}`);
+    });
+}

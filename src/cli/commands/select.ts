@@ -1,0 +1,49 @@
+import { writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { bestUnder, describeConstraints, GOALS, type Goal } from '../../analysis/select.js';
+import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
+import { exportOnnx } from '../../onnx/export.js';
+import { loadDevice } from '../../report/load-node.js';
+import { bindStateDict } from '../../weights/bind.js';
+import { initWeights } from '../../weights/init.js';
+import { loadWeightsFile } from '../../weights/load-file.js';
+import { printJson } from '../format.js';
+import { parseInteger } from '../network-options.js';
+import { addAnalysisOptions, constraintsFromOptions, deviceSource, networkEntry, networkTable, type AnalysisOptions } from './analysis-common.js';
+
+interface SelectOptions extends AnalysisOptions {
+  goal: Goal;
+  export?: string;
+  weights?: string;
+  seed: string;
+  json?: boolean;
+}
+
+/** `iotnets select`: the best network on a device under latency, memory and accuracy constraints. */
+export function register(program: Command): void {
+  addAnalysisOptions(program.command('select'))
+    .description('the best network on a device under --max-latency, --max-memory and --min-accuracy, optionally exported to ONNX')
+    .addOption(new Option('--goal <goal>', 'what best means among networks meeting the constraints').choices(GOALS).default('accuracy'))
+    .option('--export <file.onnx>', 'write the chosen network as an ONNX model')
+    .option('--weights <checkpoint>', 'trained weights for --export (PyTorch checkpoint or safetensors); default: seeded random weights')
+    .option('--seed <n>', 'seed of the random weights for --export without --weights', '0')
+    .option('--json', 'print the chosen network as JSON')
+    .action(async (o: SelectOptions) => {
+      const constraints = constraintsFromOptions(o);
+      const needsMemory = constraints.maxMemoryBytes !== undefined || o.goal === 'memory';
+      const device = await loadDevice(deviceSource(o, needsMemory));
+      const best = bestUnder(device.points, constraints, o.goal);
+      if (o.export !== undefined) {
+        const graph = catalogGraph(catalogEntry(best.index));
+        const weights = o.weights === undefined
+          ? initWeights(graph, parseInteger(o.seed, '--seed'))
+          : bindStateDict(graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, `#${best.index}`);
+        await writeFile(o.export, exportOnnx(graph, weights));
+        if (o.weights === undefined) process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}); pass --weights CHECKPOINT for trained ones\n`);
+      }
+      if (o.json) return printJson({ device: device.name, constraints: describeConstraints(constraints), goal: o.goal, best: networkEntry(best, constraints), ...(o.export ? { onnx: o.export } : {}) });
+      console.log(`Best network on ${device.name} by ${o.goal} (${describeConstraints(constraints)}):`);
+      console.log(networkTable([best], constraints));
+      if (o.export !== undefined) console.log(`ONNX model written to ${o.export}`);
+    });
+}

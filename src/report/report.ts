@@ -1,0 +1,169 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { NetworkPoint } from '../analysis/accuracy.js';
+import { compareDevices, type DeviceComparison } from '../analysis/crossdevice.js';
+import type { NumberFormat } from '../analysis/formats.js';
+import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
+import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized } from '../analysis/objectives.js';
+import { paretoFront2 } from '../analysis/pareto.js';
+import type { Constraints } from '../analysis/select.js';
+import {
+  comparisonSpec,
+  latencyAccuracySpec,
+  membershipLabels,
+  memoryAccuracySpec,
+  predictedLatencySpec,
+  spaceLabel,
+  type ChartOptions,
+  type CompareRow,
+  type MemoryRow,
+  type PointRow,
+  type PredictedRow,
+  type TransferRow,
+} from './specs.js';
+
+type Point = NetworkPoint & Partial<MemorySized>;
+
+/** Networks measured on one device, named as titles show it. */
+export interface DeviceData {
+  readonly name: string;
+  readonly points: readonly Point[];
+}
+
+/** What a report analyses and how. */
+export interface ReportInput {
+  readonly device: DeviceData;
+  /** A second device to compare against. */
+  readonly compare?: DeviceData;
+  /** Number formats of the memory chart; empty for none (memory needs the points' element counts). */
+  readonly formats: readonly NumberFormat[];
+  readonly memoryPart: MemoryPart;
+  /** Selection size. */
+  readonly k: number;
+  readonly constraints?: Constraints;
+  /** Input file names, listed in the report. */
+  readonly sources: readonly string[];
+}
+
+/** Everything a report shows, computed once for the HTML page and the static figures. */
+export interface ReportModel {
+  readonly input: ReportInput;
+  readonly latency: FrontAnalysis<Point>;
+  readonly memory: readonly { readonly format: NumberFormat; readonly analysis: FrontAnalysis<Point> }[];
+  readonly comparison?: DeviceComparison;
+}
+
+/** One chart of the report; `name` is the suffix of its static files (report-latency.svg). */
+export interface Figure {
+  readonly name: 'latency' | 'memory' | 'compare' | 'predicted';
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+}
+
+/** Runs the analyses a report shows: the latency front and selection, one memory front per format, and the comparison. */
+export function buildReportModel(input: ReportInput): ReportModel {
+  const points = input.device.points;
+  const options = { k: input.k, ...(input.constraints ? { constraints: input.constraints } : {}) };
+  return {
+    input,
+    latency: analyseFront(points, { ...options, axes: 'latency' }),
+    memory: input.formats.map((format) => ({
+      format,
+      analysis: analyseFront(points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
+    })),
+    ...(input.compare ? { comparison: compareDevices(input.device, input.compare) } : {}),
+  };
+}
+
+function pointRows(model: ReportModel): PointRow[] {
+  const front = new Set(model.latency.front.map((p) => p.index));
+  const selected = new Set(model.latency.selection.map((p) => p.index));
+  return model.latency.candidates.map((p) => ({
+    index: p.index,
+    space: spaceLabel(p.space),
+    law: p.law,
+    id: p.id,
+    params: p.params ?? null,
+    flops: p.flops ?? null,
+    latencyMs: p.latencyMs,
+    accuracy: p.accuracy,
+    front: front.has(p.index),
+    selected: selected.has(p.index),
+  }));
+}
+
+function memoryRows(model: ReportModel): MemoryRow[] {
+  const part = model.input.memoryPart;
+  return model.memory.flatMap(({ format, analysis }) => {
+    const front = new Set(analysis.front.map((p) => p.index));
+    const selected = new Set(analysis.selection.map((p) => p.index));
+    return analysis.candidates.map((p) => {
+      const sized = p as MemorySized;
+      return {
+        index: p.index,
+        space: spaceLabel(p.space),
+        law: p.law,
+        id: p.id,
+        format: format.name,
+        memoryKiB: memoryBytes(sized, format, part) / 1024,
+        weightsKiB: memoryBytes(sized, format, 'weights') / 1024,
+        activationsKiB: memoryBytes(sized, format, 'activations') / 1024,
+        accuracy: p.accuracy,
+        front: front.has(p.index),
+        selected: selected.has(p.index),
+      };
+    });
+  });
+}
+
+function compareRows(c: DeviceComparison, a: DeviceData, b: DeviceData): { pairs: CompareRow[]; transfer: TransferRow[] } {
+  const onB = new Map(b.points.map((p) => [p.index, p]));
+  const frontA = new Set(c.frontA);
+  const frontB = new Set(c.frontB);
+  const labels = membershipLabels(a.name, b.name);
+  const pairs = a.points.flatMap((p) => {
+    const q = onB.get(p.index);
+    if (!q) return [];
+    const emphasis = (frontA.has(p.index) ? 2 : 0) + (frontB.has(p.index) ? 1 : 0);
+    return [{ index: p.index, space: spaceLabel(p.space), accuracy: q.accuracy, latencyA: p.latencyMs, latencyB: q.latencyMs, membership: labels[emphasis]!, emphasis }];
+  });
+  const transferRows = (front: string, indices: readonly number[]): TransferRow[] => {
+    const measured = indices.map((i) => onB.get(i)!);
+    const envelope = new Set(paretoFront2(measured, LATENCY, ACCURACY).map((p) => p.index));
+    return measured.map((q) => ({ index: q.index, front, latencyMs: q.latencyMs, accuracy: q.accuracy, envelope: envelope.has(q.index) }));
+  };
+  return { pairs, transfer: [...transferRows(b.name, c.frontB), ...transferRows(a.name, c.frontA)] };
+}
+
+function predictedRows(points: readonly Point[]): PredictedRow[] {
+  return points.flatMap((p) =>
+    p.predictedMs === undefined ? [] : [{ index: p.index, space: spaceLabel(p.space), measuredMs: p.latencyMs, predictedMs: p.predictedMs }],
+  );
+}
+
+/** The report's charts as Vega-Lite specs: latency/accuracy, memory per format, two-device comparison, predicted latency. */
+export function buildFigures(model: ReportModel, options: ChartOptions): Figure[] {
+  const { device, compare, formats, memoryPart } = model.input;
+  const figures: Figure[] = [
+    { name: 'latency', title: `Accuracy vs latency on ${device.name}`, spec: latencyAccuracySpec(pointRows(model), device.name, options) },
+  ];
+  if (formats.length > 0) {
+    figures.push({
+      name: 'memory',
+      title: 'Accuracy vs memory per number format',
+      spec: memoryAccuracySpec(memoryRows(model), formats.map((f) => f.name), memoryPart, options),
+    });
+  }
+  if (model.comparison && compare) {
+    const { pairs, transfer } = compareRows(model.comparison, device, compare);
+    figures.push({
+      name: 'compare',
+      title: `${device.name} vs ${compare.name}`,
+      spec: comparisonSpec(pairs, transfer, device.name, compare.name, model.comparison.latencyRho, options),
+    });
+  }
+  const predicted = predictedRows(model.latency.candidates);
+  if (predicted.length > 0) {
+    figures.push({ name: 'predicted', title: `Predicted vs measured latency on ${device.name}`, spec: predictedLatencySpec(predicted, device.name, options) });
+  }
+  return figures;
+}

@@ -1,0 +1,382 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { CATALOG } from '../catalog/catalog.js';
+
+/** One network in the latency/accuracy chart. */
+export interface PointRow {
+  readonly index: number;
+  /** Short space name ('mobilenetv2'), the colour key. */
+  readonly space: string;
+  readonly law: string;
+  readonly id: number;
+  readonly params: number | null;
+  readonly flops: number | null;
+  readonly latencyMs: number;
+  readonly accuracy: number;
+  readonly front: boolean;
+  readonly selected: boolean;
+}
+
+/** One network under one number format in the memory/accuracy chart. */
+export interface MemoryRow {
+  readonly index: number;
+  readonly space: string;
+  readonly law: string;
+  readonly id: number;
+  readonly format: string;
+  readonly memoryKiB: number;
+  readonly weightsKiB: number;
+  readonly activationsKiB: number;
+  readonly accuracy: number;
+  readonly front: boolean;
+  readonly selected: boolean;
+}
+
+/** One network measured on two devices. */
+export interface CompareRow {
+  readonly index: number;
+  readonly space: string;
+  readonly accuracy: number;
+  readonly latencyA: number;
+  readonly latencyB: number;
+  /** Which devices' fronts hold the network: one of membershipLabels(a, b). */
+  readonly membership: string;
+  /** Drawing order: front members on top of the rest. */
+  readonly emphasis: number;
+}
+
+/** A front member of one device, measured on the other device (B) of a comparison. */
+export interface TransferRow {
+  readonly index: number;
+  /** The device whose front the network is on. */
+  readonly front: string;
+  readonly latencyMs: number;
+  readonly accuracy: number;
+  /** Whether it is on the best-achievable envelope of its front's networks on B. */
+  readonly envelope: boolean;
+}
+
+/** One network with measured and predicted latency. */
+export interface PredictedRow {
+  readonly index: number;
+  readonly space: string;
+  readonly measuredMs: number;
+  readonly predictedMs: number;
+}
+
+/** Options every chart takes: interactive charts add zoom/pan and a clickable legend (the HTML report). */
+export interface ChartOptions {
+  readonly interactive: boolean;
+}
+
+/** Space name without the 'random_net_' prefix, as legends show it. */
+export function spaceLabel(space: string): string {
+  return space.replace(/^random_net_/, '');
+}
+
+/** The catalog's search spaces in catalog order: the colour domain of every chart, so colours agree across charts. */
+export const SPACE_DOMAIN: readonly string[] = [...new Set(CATALOG.map((e) => spaceLabel(e.space)))];
+
+const SPACE_RANGE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2'];
+
+/** Front-membership categories of a two-device comparison, from least to most emphasised: neither, B only, A only, both. */
+export function membershipLabels(a: string, b: string): readonly [string, string, string, string] {
+  return ['on neither front', `on ${b}'s front only`, `on ${a}'s front only`, 'on both fronts'];
+}
+
+const MEMBERSHIP_RANGE = ['#cccccc', '#c9a800', '#e45756', '#222222'];
+
+/** Colours of the device whose front a series shows: B's own front dark, A's front red (as the membership chart). */
+const TRANSFER_RANGE = ['#222222', '#e45756'];
+
+const FONT = 'Liberation Sans, DejaVu Sans, Helvetica, Arial, sans-serif';
+
+const CONFIG = {
+  font: FONT,
+  view: { stroke: '#bbbbbb' },
+  axis: { gridColor: '#e4e4e4', labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' },
+  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 320, titleLimit: 320 },
+  title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555555', anchor: 'start' },
+} as const;
+
+const SELECTED_STYLE = { filled: false, stroke: '#000000', strokeWidth: 2, size: 110 } as const;
+
+const spaceColor = {
+  field: 'space',
+  type: 'nominal',
+  title: 'search space',
+  scale: { domain: [...SPACE_DOMAIN], range: SPACE_RANGE },
+} as const;
+
+const accuracyAxis = (field = 'accuracy') =>
+  ({ field, type: 'quantitative', title: 'Accuracy on CIFAR-10', scale: { zero: false }, axis: { format: '.0%' } }) as const;
+
+// Log scales fitted to the data (not widened to whole decades), with room for the marks at the ends.
+const logAxis = (field: string, title: string) =>
+  ({ field, type: 'quantitative', title, scale: { type: 'log', nice: false, padding: 24 } }) as const;
+
+const identityTooltip = [
+  { field: 'index', title: 'index' },
+  { field: 'space', title: 'space' },
+  { field: 'law', title: 'law' },
+  { field: 'id', title: 'id' },
+] as const;
+
+/** Zoom/pan on the scales and a legend that toggles spaces, for the points layer of an interactive chart. */
+function interactiveParams(options: ChartOptions, legendField = 'space') {
+  if (!options.interactive) return {};
+  return {
+    params: [
+      { name: 'zoom', select: 'interval', bind: 'scales' },
+      { name: 'legendPick', select: { type: 'point', fields: [legendField] }, bind: 'legend' },
+    ],
+  };
+}
+
+function legendOpacity(options: ChartOptions, base: number) {
+  return options.interactive ? { condition: { param: 'legendPick', value: base }, value: 0.05 } : { value: base };
+}
+
+/** The paper's figure: accuracy against log latency, coloured by space, with the front as a step line and the selection labelled. */
+export function latencyAccuracySpec(rows: readonly PointRow[], device: string, options: ChartOptions): TopLevelSpec {
+  const front = rows.filter((r) => r.front).length;
+  const selected = rows.filter((r) => r.selected).length;
+  const x = logAxis('latencyMs', `Latency [ms] on ${device}`);
+  const y = accuracyAxis();
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Accuracy vs latency on ${device}`,
+      subtitle: `${rows.length} networks; ${front} on the Pareto front (step line); ${selected} selected networks labelled`,
+    },
+    width: 640,
+    height: 400,
+    config: CONFIG,
+    data: { values: rows as unknown as Record<string, unknown>[] },
+    layer: [
+      {
+        name: 'points',
+        mark: { type: 'circle', aria: false, size: 16 },
+        ...interactiveParams(options),
+        encoding: {
+          x,
+          y,
+          color: spaceColor,
+          opacity: legendOpacity(options, 0.65),
+          tooltip: [
+            ...identityTooltip,
+            { field: 'params', title: 'params', format: ',' },
+            { field: 'flops', title: 'FLOPs', format: ',' },
+            { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' },
+            { field: 'accuracy', title: 'accuracy', format: '.2%' },
+            { field: 'front', title: 'on front' },
+          ],
+        },
+      },
+      {
+        name: 'front',
+        transform: [{ filter: 'datum.front' }],
+        mark: { type: 'line', interpolate: 'step-after', color: '#333333', strokeWidth: 1.5 },
+        encoding: { x, y, order: { field: 'latencyMs', type: 'quantitative' } },
+      },
+      {
+        name: 'selection',
+        transform: [{ filter: 'datum.selected' }],
+        mark: { type: 'point', ...SELECTED_STYLE },
+        encoding: { x, y, tooltip: [...identityTooltip, { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' }, { field: 'accuracy', title: 'accuracy', format: '.2%' }] },
+      },
+      {
+        name: 'labels',
+        transform: [{ filter: 'datum.selected' }],
+        mark: { type: 'text', align: 'right', dx: -7, dy: -9, fontSize: 11, fontWeight: 'bold' },
+        encoding: { x, y, text: { field: 'index', type: 'nominal' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Accuracy against memory (log KiB), one panel per number format sharing the x scale, fronts as step lines. */
+export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly string[], memoryPart: string, options: ChartOptions): TopLevelSpec {
+  const x = logAxis('memoryKiB', `Memory [KiB] (${memoryPart === 'total' ? 'weights + peak activations' : memoryPart}, batch 1)`);
+  const y = accuracyAxis();
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Accuracy vs memory per number format',
+      subtitle: `${rows.length / Math.max(formats.length, 1)} networks under ${formats.join(', ')}; Pareto front as step line, selection circled`,
+    },
+    config: CONFIG,
+    data: { values: rows as unknown as Record<string, unknown>[] },
+    facet: { column: { field: 'format', type: 'nominal', sort: [...formats], title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
+    spec: {
+      width: 300,
+      height: 260,
+      layer: [
+        {
+          name: 'points',
+          mark: { type: 'circle', aria: false, size: 12 },
+          ...interactiveParams(options),
+          encoding: {
+            x,
+            y,
+            color: spaceColor,
+            opacity: legendOpacity(options, 0.6),
+            tooltip: [
+              ...identityTooltip,
+              { field: 'format', title: 'format' },
+              { field: 'memoryKiB', title: 'memory (KiB)', format: ',.1f' },
+              { field: 'weightsKiB', title: 'weights (KiB)', format: ',.1f' },
+              { field: 'activationsKiB', title: 'peak activations (KiB)', format: ',.1f' },
+              { field: 'accuracy', title: 'accuracy', format: '.2%' },
+            ],
+          },
+        },
+        {
+          name: 'front',
+          transform: [{ filter: 'datum.front' }],
+          mark: { type: 'line', interpolate: 'step-after', color: '#333333', strokeWidth: 1.5 },
+          encoding: { x, y, order: { field: 'memoryKiB', type: 'quantitative' } },
+        },
+        {
+          name: 'selection',
+          transform: [{ filter: 'datum.selected' }],
+          mark: { type: 'point', ...SELECTED_STYLE, size: 80 },
+          encoding: { x, y },
+        },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * Two devices side by side: latency on A against latency on B (log-log) coloured by front membership, and accuracy
+ * against latency on B with B's own front and A's front members as measured on B.
+ */
+export function comparisonSpec(
+  rows: readonly CompareRow[],
+  transferRows: readonly TransferRow[],
+  a: string,
+  b: string,
+  rho: number,
+  options: ChartOptions,
+): TopLevelSpec {
+  const membershipColor = {
+    field: 'membership',
+    type: 'nominal',
+    title: 'Pareto-optimal',
+    scale: { domain: [...membershipLabels(a, b)].reverse(), range: [...MEMBERSHIP_RANGE].reverse() },
+  } as const;
+  const tooltip = [
+    { field: 'index', title: 'index' },
+    { field: 'space', title: 'space' },
+    { field: 'latencyA', title: `latency on ${a} (ms)`, format: '.4~r' },
+    { field: 'latencyB', title: `latency on ${b} (ms)`, format: '.4~r' },
+    { field: 'accuracy', title: 'accuracy', format: '.2%' },
+    { field: 'membership', title: 'front' },
+  ];
+  const xB = logAxis('latencyMs', `Latency [ms] on ${b}`);
+  const y = accuracyAxis();
+  const frontColor = { field: 'front', type: 'nominal', title: `front of, measured on ${b}`, scale: { domain: [b, a], range: TRANSFER_RANGE } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `${a} vs ${b}`,
+      subtitle: `${rows.length} networks measured on both; Spearman rho of latencies = ${rho.toFixed(3)}. Right: choosing on ${b} from ${a}'s front (red) against ${b}'s own front (black)`,
+    },
+    config: CONFIG,
+    resolve: { scale: { color: 'independent' } },
+    hconcat: [
+      {
+        width: 360,
+        height: 360,
+        data: { values: rows as unknown as Record<string, unknown>[] },
+        layer: [
+          {
+            name: 'pairs',
+            mark: { type: 'circle', aria: false, size: 16 },
+            ...interactiveParams(options, 'membership'),
+            encoding: {
+              x: logAxis('latencyA', `Latency [ms] on ${a}`),
+              y: logAxis('latencyB', `Latency [ms] on ${b}`),
+              color: membershipColor,
+              opacity: legendOpacity(options, 0.8),
+              order: { field: 'emphasis', type: 'quantitative' },
+              tooltip,
+            },
+          },
+        ],
+      },
+      {
+        width: 420,
+        height: 360,
+        data: { values: transferRows as unknown as Record<string, unknown>[] },
+        layer: [
+          {
+            name: 'transfer',
+            mark: { type: 'circle', aria: false, size: 28 },
+            encoding: {
+              x: xB,
+              y,
+              color: frontColor,
+              tooltip: [
+                { field: 'index', title: 'index' },
+                { field: 'front', title: 'on the front of' },
+                { field: 'latencyMs', title: `latency on ${b} (ms)`, format: '.4~r' },
+                { field: 'accuracy', title: 'accuracy', format: '.2%' },
+              ],
+            },
+          },
+          {
+            name: 'envelopes',
+            transform: [{ filter: 'datum.envelope' }],
+            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5 },
+            encoding: { x: xB, y, color: frontColor, order: { field: 'latencyMs', type: 'quantitative' } },
+          },
+        ],
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Predicted against measured latency (log-log) with the y = x diagonal. */
+export function predictedLatencySpec(rows: readonly PredictedRow[], device: string, options: ChartOptions): TopLevelSpec {
+  const values = rows.flatMap((r) => [r.measuredMs, r.predictedMs]);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const x = logAxis('measuredMs', `Measured latency [ms] on ${device}`);
+  const y = logAxis('predictedMs', 'Predicted latency [ms]');
+  const errors = rows.map((r) => Math.abs(r.predictedMs / r.measuredMs - 1)).sort((p, q) => p - q);
+  const median = errors[Math.floor(errors.length / 2)] ?? 0;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `Predicted vs measured latency on ${device}`, subtitle: `${rows.length} networks; median relative error ${(median * 100).toFixed(1)}%` },
+    width: 400,
+    height: 400,
+    config: CONFIG,
+    layer: [
+      {
+        name: 'diagonal',
+        data: { values: [{ measuredMs: lo, predictedMs: lo }, { measuredMs: hi, predictedMs: hi }] },
+        mark: { type: 'line', color: '#888888', strokeDash: [4, 4] },
+        encoding: { x, y },
+      },
+      {
+        name: 'points',
+        data: { values: rows as unknown as Record<string, unknown>[] },
+        mark: { type: 'circle', aria: false, size: 16 },
+        ...interactiveParams(options),
+        encoding: {
+          x,
+          y,
+          color: spaceColor,
+          opacity: legendOpacity(options, 0.65),
+          tooltip: [
+            { field: 'index', title: 'index' },
+            { field: 'space', title: 'space' },
+            { field: 'measuredMs', title: 'measured (ms)', format: '.4~r' },
+            { field: 'predictedMs', title: 'predicted (ms)', format: '.4~r' },
+          ],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { parseFormats } from '../src/analysis/formats.js';
+import { reportHtml } from '../src/report/html.js';
+import { loadDevice, vegaBrowserSource } from '../src/report/load-node.js';
+import { buildFigures, buildReportModel } from '../src/report/report.js';
+import { paperData, REPO_ROOT, sharedMissing } from './support/shared.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTEFACTS = join(REPO_ROOT, 'out', 'test-artefacts');
+const skip = sharedMissing || (!existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+test('the HTML report renders every chart offline in headless Chromium, with tooltips and no console errors', { skip, timeout: 120_000 }, async () => {
+  const warn = () => {};
+  const device = await loadDevice({ results: paperData('results_RaspPi.json'), memory: true, warn });
+  const compare = await loadDevice({ results: paperData('results_MacBookPro.json'), warn });
+  const formats = parseFormats('fp32,fp16,int8');
+  const model = buildReportModel({ device, compare, formats, memoryPart: 'total', k: 7, sources: ['results_RaspPi.json', 'results_MacBookPro.json'] });
+  await mkdir(ARTEFACTS, { recursive: true });
+  const htmlPath = join(ARTEFACTS, 'report.html');
+  await writeFile(htmlPath, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()));
+
+  const profile = await mkdtemp(join(tmpdir(), 'iotnets-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url());
+    });
+    await page.goto(pathToFileURL(htmlPath).href);
+    await page.waitForSelector('body[data-rendered]', { timeout: 60_000 });
+    assert.equal(await page.getAttribute('body', 'data-rendered'), 'true');
+
+    const count = (selector: string) => page.locator(selector).count();
+    // One symbol per network, per format in the memory facets; the selection and front as the analysis computed them.
+    assert.equal(await count('#chart-latency g.points_marks > path'), 1617);
+    assert.equal(await count('#chart-latency g.selection_marks > path'), 7);
+    assert.equal(await count('#chart-latency g.labels_marks > text'), 7);
+    assert.deepEqual(
+      (await page.locator('#chart-latency g.labels_marks > text').allTextContents()).map(Number).sort((a, b) => a - b),
+      model.latency.selection.map((p) => p.index).sort((a, b) => a - b),
+    );
+    assert.equal(await count('#chart-latency g.front_marks > path'), 1);
+    assert.equal(await count('#chart-memory g.points_marks > path'), 3 * 1617);
+    assert.equal(await count('#chart-compare g.pairs_marks > path'), 1617);
+    const fronts = model.comparison!;
+    assert.equal(await count('#chart-compare g.transfer_marks > path'), fronts.frontA.length + fronts.frontB.length);
+
+    // Hovering a selected network shows its identity and figures.
+    const box = (await page.locator('#chart-latency g.selection_marks > path').nth(2).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForSelector('#tooltip', { state: 'visible', timeout: 5_000 });
+    const tip = Object.fromEntries(
+      (await page.locator('#tooltip tr').allInnerTexts()).map((row) => row.split('\t').map((cell) => cell.trim()) as [string, string]),
+    );
+    assert.deepEqual(Object.keys(tip), ['index', 'space', 'law', 'id', 'latency (ms)', 'accuracy']);
+    const hovered = model.latency.selection.find((p) => p.index === Number(tip.index));
+    assert.ok(hovered, `tooltip index ${tip.index} is one of the selection`);
+    assert.deepEqual(
+      [tip.space, tip.law, tip.id, Number(tip['latency (ms)']), tip.accuracy],
+      [hovered.space.replace('random_net_', ''), hovered.law, String(hovered.id), Number(hovered.latencyMs.toPrecision(4)), `${(hovered.accuracy * 100).toFixed(2)}%`],
+    );
+
+    await page.screenshot({ path: join(ARTEFACTS, 'report-browser.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [], 'the report must work offline');
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,10 @@ import * as catalog from './catalog.js';
 import * as demo from './demo.js';
 import * as info from './info.js';
 import * as list from './list.js';
+import * as pareto from './pareto.js';
+import * as report from './report.js';
 import * as runModel from './run-model.js';
+import * as select from './select.js';
 
 /** A CLI command module. */
 export interface CommandModule {
@@ -12,4 +15,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog, demo, calibrate, runModel];
+export const COMMANDS: readonly CommandModule[] = [list, info, catalog, demo, calibrate, runModel, pareto, select, report];

@@ -4,9 +4,7 @@ import { bestUnder, describeConstraints, GOALS, type Goal } from '../../analysis
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { exportOnnx } from '../../onnx/export.js';
 import { loadDevice } from '../../report/load-node.js';
-import { bindStateDict } from '../../weights/bind.js';
 import { initWeights } from '../../weights/init.js';
-import { loadWeightsFile } from '../../weights/load-file.js';
 import { printJson } from '../format.js';
 import { parseInteger } from '../network-options.js';
 import { addAnalysisOptions, constraintsFromOptions, deviceSource, networkEntry, networkTable, type AnalysisOptions } from './analysis-common.js';
@@ -14,7 +12,6 @@ import { addAnalysisOptions, constraintsFromOptions, deviceSource, networkEntry,
 interface SelectOptions extends AnalysisOptions {
   goal: Goal;
   export?: string;
-  weights?: string;
   seed: string;
   json?: boolean;
 }
@@ -25,8 +22,7 @@ export function register(program: Command): void {
     .description('the best network on a device under --max-latency, --max-memory and --min-accuracy, optionally exported to ONNX')
     .addOption(new Option('--goal <goal>', 'what best means among networks meeting the constraints').choices(GOALS).default('accuracy'))
     .option('--export <file.onnx>', 'write the chosen network as an ONNX model')
-    .option('--weights <checkpoint>', 'trained weights for --export (PyTorch checkpoint or safetensors); default: seeded random weights')
-    .option('--seed <n>', 'seed of the random weights for --export without --weights', '0')
+    .option('--seed <n>', 'seed of the random weights --export fills the model with', '0')
     .option('--json', 'print the chosen network as JSON')
     .action(async (o: SelectOptions) => {
       const constraints = constraintsFromOptions(o);
@@ -35,11 +31,8 @@ export function register(program: Command): void {
       const best = bestUnder(device.points, constraints, o.goal);
       if (o.export !== undefined) {
         const graph = catalogGraph(catalogEntry(best.index));
-        const weights = o.weights === undefined
-          ? initWeights(graph, parseInteger(o.seed, '--seed'))
-          : bindStateDict(graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, `#${best.index}`);
-        await writeFile(o.export, exportOnnx(graph, weights));
-        if (o.weights === undefined) process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}); pass --weights CHECKPOINT for trained ones\n`);
+        await writeFile(o.export, exportOnnx(graph, initWeights(graph, parseInteger(o.seed, '--seed'))));
+        process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}), fit for latency measurement, not for accuracy\n`);
       }
       if (o.json) return printJson({ device: device.name, constraints: describeConstraints(constraints), goal: o.goal, best: networkEntry(best, constraints), ...(o.export ? { onnx: o.export } : {}) });
       console.log(`Best network on ${device.name} by ${o.goal} (${describeConstraints(constraints)}):`);

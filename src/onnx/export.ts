@@ -186,5 +186,7 @@ export function onnxModelProto(graph: Graph, weights: StateDict): onnx.ModelProt
 
 /** Serialised ONNX model of `graph` with `weights`; see onnxModelProto. Pure: runs in a browser. */
 export function exportOnnx(graph: Graph, weights: StateDict): Uint8Array {
-  return proto.ModelProto.encode(onnxModelProto(graph, weights)).finish();
+  const bytes = proto.ModelProto.encode(onnxModelProto(graph, weights)).finish();
+  // protobufjs hands out a Node Buffer where it can; callers get the same plain Uint8Array everywhere.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -4,7 +4,7 @@ import { stateDictEntries } from '../graph/summary.js';
 import type { StateDict, Tensor } from '../graph/tensor.js';
 
 /** How many names an error lists before summarising the rest as a count. */
-const LISTED = 4;
+const LISTED = 3;
 
 function listed(names: readonly string[]): string {
   const shown = names.slice(0, LISTED).join(', ');

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as calibrate from './calibrate.js';
 import * as catalog from './catalog.js';
 import * as demo from './demo.js';
+import * as exportCommand from './export.js';
 import * as info from './info.js';
 import * as list from './list.js';
 import * as pareto from './pareto.js';
@@ -15,4 +16,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog, demo, calibrate, runModel, pareto, select, report];
+export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, runModel, pareto, select, report];

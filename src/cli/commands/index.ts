@@ -9,6 +9,7 @@ import * as pareto from './pareto.js';
 import * as report from './report.js';
 import * as runModel from './run-model.js';
 import * as select from './select.js';
+import * as serve from './serve.js';
 
 /** A CLI command module. */
 export interface CommandModule {
@@ -16,4 +17,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, runModel, pareto, select, report];
+export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report];

@@ -1,0 +1,270 @@
+import { networkInterfaces } from 'node:os';
+import type { Command } from 'commander';
+import { journalPathFor, JournalWriter, readJournal, type JournalDevice, type JournalMeasurement } from '../../calibrate/journal.js';
+import { resultsDocument, writeFileAtomic } from '../../calibrate/results-file.js';
+import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
+import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
+import { check, IotnetsError } from '../../errors.js';
+import { summarize } from '../../graph/summary.js';
+import { deviceDifferences, deviceLabel } from '../../runtime/device.js';
+import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
+import { protocolLabel, type Protocol } from '../../runtime/protocols.js';
+import type { BrowserDevice, WebMeasurement, WebPlan } from '../../web/messages.js';
+import { bundlePage, startPageServer } from '../../web/server-node.js';
+import { runInterruptibly } from '../interrupt.js';
+import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { createProgress, formatDuration } from '../progress.js';
+
+interface ServeOptions extends MeasurementOptions {
+  out: string;
+  quick?: boolean;
+  space?: string;
+  law?: string;
+  indices?: string;
+  host: string;
+  port: string;
+  force?: boolean;
+}
+
+/** The results file and journal exactly as `iotnets calibrate` keeps them, fed by the page's measurements. */
+class BrowserResults {
+  readonly journalPath: string;
+  private readonly measurements: JournalMeasurement[];
+  private readonly measured: Set<number>;
+  private readonly writer: JournalWriter;
+  private inForce: JournalDevice | undefined;
+
+  constructor(readonly out: string, private readonly force: boolean) {
+    this.journalPath = journalPathFor(out);
+    const journal = readJournal(this.journalPath);
+    if (journal.tornLine !== undefined) {
+      process.stderr.write(`warning: ${this.journalPath}: ignoring an incomplete last line (an interrupted write)\n`);
+    }
+    this.measurements = [...journal.measurements];
+    this.measured = new Set(this.measurements.map((m) => m.index));
+    this.inForce = journal.devices.at(-1);
+    this.writer = this.writing(this.journalPath, () => new JournalWriter(this.journalPath, journal));
+  }
+
+  private writing<T>(path: string, write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      throw new IotnetsError(`cannot write ${path}: ${(e as Error).message}; choose another --out`);
+    }
+  }
+
+  get count(): number {
+    return this.measurements.length;
+  }
+
+  has(index: number): boolean {
+    return this.measured.has(index);
+  }
+
+  /** Makes `device` the one in force, refusing one that differs from the journal's unless forced; true when new. */
+  useDevice(device: BrowserDevice): boolean {
+    const differences = this.inForce ? deviceDifferences(this.inForce, device) : [];
+    if (this.inForce && differences.length === 0) return false;
+    check(
+      !this.inForce || this.force,
+      () => `${this.journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
+    );
+    this.inForce = { type: 'device', ...device };
+    this.writing(this.journalPath, () => this.writer.append(this.inForce!));
+    return true;
+  }
+
+  /** Appends a measurement durably to the journal, then rewrites the results file from it. */
+  add(record: JournalMeasurement): void {
+    this.writing(this.journalPath, () => this.writer.append(record));
+    this.measurements.push(record);
+    this.measured.add(record.index);
+    this.writeResults();
+  }
+
+  writeResults(): void {
+    if (this.count > 0) this.writing(this.out, () => writeFileAtomic(this.out, resultsDocument(this.measurements)));
+  }
+
+  close(): void {
+    this.writer.close();
+    this.writeResults();
+  }
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** The device of a POST body, refused unless the page measures the way this server was told to. */
+function parseDevice(body: unknown, protocol: Protocol, optimization: string): BrowserDevice {
+  const d = (body as { device?: Partial<BrowserDevice> } | null)?.device;
+  check(
+    typeof d === 'object' && d !== null && d.executionProvider === 'wasm' && typeof d.cpuModel === 'string' &&
+      Number.isInteger(d.threads) && typeof d.protocol === 'object' && d.protocol !== null,
+    'the request has no browser device record; reload the calibration page',
+  );
+  const theirs = `protocol ${protocolLabel(d.protocol)}, optimization ${d.graphOptimization}`;
+  const ours = `protocol ${protocolLabel(protocol)}, optimization ${optimization}`;
+  check(theirs === ours, `the page measures with ${theirs} but the server with ${ours}; reload the calibration page`);
+  return d as BrowserDevice;
+}
+
+/** The journal record of a browser measurement: the same fields `iotnets calibrate` writes. */
+function journalRecord(m: WebMeasurement): JournalMeasurement {
+  const t = m.timing;
+  check(
+    Array.isArray(t?.timesMs) && t.timesMs.every(isNumber) && [t.t_avg, t.t_std, t.medianCi, t.discarded].every(isNumber) &&
+      [t.summary?.median, t.summary?.min, t.summary?.max, t.summary?.p90, t.summary?.count].every(isNumber) &&
+      [m.seconds?.build, m.seconds?.export, m.seconds?.session, m.seconds?.inference].every(isNumber),
+    `the measurement of network #${m.index} is incomplete; reload the calibration page`,
+  );
+  const entry = catalogEntry(m.index);
+  const summary = summarize(catalogGraph(entry));
+  return {
+    type: 'measurement',
+    spacename: entry.space,
+    law: entry.law,
+    id: entry.id,
+    index: m.index,
+    params: summary.stateDictElements,
+    flops: summary.flops,
+    t_avg: t.t_avg,
+    t_std: t.t_std,
+    median: t.summary.median,
+    min: t.summary.min,
+    max: t.summary.max,
+    p90: t.summary.p90,
+    runs: t.summary.count,
+    discarded: t.discarded,
+    stop: t.stop,
+    medianCi: t.medianCi,
+    protocol: protocolLabel(t.protocol),
+    timesMs: t.timesMs,
+    seconds: m.seconds,
+    measuredAt: new Date().toISOString(),
+  };
+}
+
+/** The http URLs other devices on this machine's networks can open, one per IPv4 LAN address. */
+function lanUrls(port: number): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+    .map((a) => `http://${a!.address}:${port}/`);
+}
+
+/** `iotnets serve`: calibrates catalog networks in a browser (a phone, a laptop) over onnxruntime-web. */
+export function register(program: Command): void {
+  addMeasurementOptions(
+    program
+      .command('serve')
+      .description(
+        'calibrate a browser: serve a page that times catalog networks with onnxruntime-web (wasm) on whatever device ' +
+          'opens it and posts each measurement back, written to --out in the format of `iotnets calibrate`; stops when ' +
+          'all are measured; resumable: serve the same --out again to continue',
+      )
+      .requiredOption('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl')
+      .option('--quick', 'only the built-in subset of 36 networks: the smallest and largest of each (space, law) group')
+      .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
+      .option('--law <law>', 'only this sampling law, e.g. s6')
+      .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
+      .option('--host <address>', 'address to listen on; 0.0.0.0 lets a phone on the same network connect', '127.0.0.1')
+      .option('--port <n>', 'port to listen on (0 = any free port)', '0')
+      .option('--force', 'add to a results file measured on a different device or setup'),
+    'paper',
+  ).action(async (o: ServeOptions) => {
+    const { settings, protocol } = parseMeasurementOptions(o);
+    const port = Number(o.port);
+    check(Number.isInteger(port) && port >= 0 && port <= 65535, `--port must be a whole number in 0..65535, got '${o.port}'`);
+    const indices = selectIndices({
+      ...(o.space !== undefined ? { space: o.space } : {}),
+      ...(o.law !== undefined ? { law: o.law } : {}),
+      ...(o.indices !== undefined ? { indices: parseIndexList(o.indices) } : {}),
+      quick: o.quick === true,
+    });
+    const planned = new Set(indices);
+    const results = new BrowserResults(o.out, o.force === true);
+    const remaining = () => indices.filter((i) => !results.has(i));
+    const toMeasure = remaining().length;
+    if (toMeasure === 0) {
+      results.close();
+      console.log(`all ${indices.length} networks are already in ${o.out}; nothing to measure`);
+      return;
+    }
+    const script = await bundlePage();
+    const progress = createProgress();
+    const plan = (): WebPlan => ({
+      indices: remaining(),
+      planned: indices.length,
+      protocol,
+      optimization: settings.optimization,
+      // The server's core count means nothing to the browser: only an explicit --threads is passed on.
+      ...(o.threads !== undefined ? { threads: settings.threads } : {}),
+      weightSeed: WEIGHT_SEED,
+      inputSeed: INPUT_SEED,
+    });
+    const useDevice = (device: BrowserDevice) => {
+      if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
+    };
+    // Refusals are the page's to show, and the operator's to see here.
+    const reported = <T>(handle: () => T): T => {
+      try {
+        return handle();
+      } catch (e) {
+        process.stderr.write(`refused: ${(e as Error).message}\n`);
+        throw e;
+      }
+    };
+    const started = performance.now();
+    let measured = 0;
+    const outcome = await runInterruptibly(async (signal) => {
+      let allDone!: () => void;
+      const finished = new Promise<void>((resolve) => {
+        allDone = resolve;
+        signal.addEventListener('abort', () => resolve());
+      });
+      const server = await startPageServer(script, o.host, port, {
+        plan,
+        device: (body) => reported(() => useDevice(parseDevice(body, protocol, settings.optimization))),
+        measurement: (body) =>
+          reported(() => {
+            const m = body as WebMeasurement;
+            useDevice(parseDevice(body, protocol, settings.optimization));
+            check(planned.has(m.index), `network #${String(m.index)} is not in this server's plan`);
+            check(!results.has(m.index), `network #${m.index} is already in ${o.out}`);
+            const record = journalRecord(m);
+            results.add(record);
+            measured += 1;
+            progress.tick(`#${m.index} ${record.spacename}/${record.law}/${record.id}  t_avg ${record.t_avg.toFixed(3)} ms  median ${record.median.toFixed(3)} ms`);
+            return remaining().length;
+          }),
+        replied: (left) => {
+          if (left === 0) allDone();
+        },
+      });
+      const wildcard = o.host === '0.0.0.0' || o.host === '::';
+      const local = wildcard ? `http://localhost:${server.port}/` : server.url;
+      console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${indices.length} networks to measure)`);
+      if (wildcard) {
+        const lan = lanUrls(server.port);
+        console.log(
+          lan.length > 0
+            ? `on a phone on the same network, open ${lan.join(' or ')} (plain http gives the page one thread; localhost gets all cores)`
+            : 'no LAN address found: connect this machine to the network the phone is on',
+        );
+      }
+      progress.start(toMeasure);
+      await finished;
+      progress.stop();
+      await server.close();
+    }).finally(() => results.close());
+    const served = formatDuration((performance.now() - started) / 1000);
+    const summary = `${measured} networks measured by the browser (served for ${served}); ${results.count} in ${o.out} (journal ${results.journalPath})`;
+    if (outcome.signal) {
+      process.exitCode = outcome.exitCode;
+      process.stderr.write(`interrupted by ${outcome.signal}: ${summary}; serve the same --out again to continue\n`);
+      return;
+    }
+    console.log(summary);
+  });
+}

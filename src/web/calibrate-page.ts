@@ -1,0 +1,179 @@
+/**
+ * The browser calibration page `iotnets serve` hands out: times catalog networks with onnxruntime-web (wasm) on
+ * whatever device opens it, building, initialising and exporting each network with the same code as the Node
+ * calibration, and posts every finished measurement to the server at once so a closed tab loses at most one network.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import { parseIndexList } from '../calibrate/subsets.js';
+import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
+import { formatNumber } from '../cli/format.js';
+import { LATENCY_HEADER, latencyCells } from '../cli/latency-table.js';
+import { exportOnnx } from '../onnx/export.js';
+import { RandomState } from '../rng/random-state.js';
+import { protocolLabel } from '../runtime/protocols.js';
+import { timeInference } from '../runtime/timing.js';
+import { initWeights } from '../weights/init.js';
+import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
+
+/** Where the server serves onnxruntime-web's wasm binary and its loader. */
+const ORT_FILES_PATH = '/ort/';
+
+async function getPlan(): Promise<WebPlan> {
+  const response = await fetch('/plan');
+  if (!response.ok) throw new Error(`GET /plan failed: ${response.status} ${response.statusText}`);
+  return (await response.json()) as WebPlan;
+}
+
+/** POSTs `body` as JSON; a refusal becomes an error carrying the server's one-line reason. */
+async function post(path: string, body: unknown): Promise<WebReply> {
+  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const reply = (await response.json()) as WebReply;
+  if (!reply.ok) throw new Error(reply.error ?? `POST ${path} failed: ${response.status}`);
+  return reply;
+}
+
+/** This browser's device record for measurements with `threads` threads under the plan's settings. */
+function browserDevice(plan: WebPlan, threads: number): BrowserDevice {
+  const memoryGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+  return {
+    cpuModel: navigator.userAgent,
+    cores: navigator.hardwareConcurrency,
+    // Browsers report neither clock speed nor host name; deviceMemory (GiB, rounded) only in Chromium.
+    cpuMHz: 0,
+    memoryBytes: memoryGiB === undefined ? 0 : memoryGiB * 2 ** 30,
+    os: navigator.platform,
+    platform: 'browser',
+    arch: 'wasm32',
+    hostname: '',
+    node: '',
+    onnxruntime: ort.env.versions.web ?? ort.env.versions.common,
+    threads,
+    graphOptimization: plan.optimization,
+    protocol: plan.protocol,
+    recordedAt: new Date().toISOString(),
+    executionProvider: 'wasm',
+    crossOriginIsolated,
+    ortVersions: { ...ort.env.versions },
+  };
+}
+
+const seconds = (from: number, to: number) => (to - from) / 1000;
+
+/** Builds, exports and times catalog network `index` in one wasm session, as the Node calibration does natively. */
+async function measure(index: number, plan: WebPlan): Promise<Omit<WebMeasurement, 'device'>> {
+  const t0 = performance.now();
+  const graph = catalogGraph(catalogEntry(index));
+  const weights = initWeights(graph, plan.weightSeed);
+  const t1 = performance.now();
+  const model = exportOnnx(graph, weights);
+  const t2 = performance.now();
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: plan.optimization,
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  });
+  const t3 = performance.now();
+  try {
+    const shape = [1, ...graph.inputShape];
+    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) };
+    const timing = await timeInference(
+      {
+        input,
+        async run() {
+          await session.run(feeds);
+        },
+      },
+      plan.protocol,
+      { random: new RandomState(plan.inputSeed) },
+    );
+    return { index, timing, seconds: { build: seconds(t0, t1), export: seconds(t1, t2), session: seconds(t2, t3), inference: timing.wallSeconds } };
+  } finally {
+    await session.release();
+  }
+}
+
+/** `42 s`, `7 min`: an ETA needs no more precision. */
+function roughDuration(s: number): string {
+  return s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`;
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', parent: HTMLElement = document.body): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.textContent = text;
+  parent.append(e);
+  return e;
+}
+
+/** The page: a title, a device line, a progress bar with ETA, a status line and a table of finished networks. */
+function createView() {
+  document.title = 'iotnets calibration';
+  const style = element('style', 'body{font:14px system-ui,sans-serif;margin:1em}progress{width:100%;height:1.2em}' +
+    'table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}' +
+    'td:nth-child(2),th:nth-child(2){text-align:left}.error{color:#b00}.device{color:#555;font-size:12px}');
+  document.head.append(style);
+  element('h1', 'iotnets calibration');
+  const device = element('p');
+  device.className = 'device';
+  const bar = element('progress');
+  const status = element('p', 'loading the plan...');
+  const table = element('table');
+  const header = element('tr', '', element('thead', '', table));
+  for (const h of ['#', 'network', ...LATENCY_HEADER]) element('th', h, header);
+  const body = element('tbody', '', table);
+  return {
+    device(d: BrowserDevice) {
+      const threads = `${d.threads} thread${d.threads === 1 ? '' : 's'}${d.crossOriginIsolated ? '' : ' (threads need https or localhost)'}`;
+      device.textContent = `${d.cpuModel} | ${d.cores} cores | onnxruntime-web ${d.onnxruntime} wasm, ${threads} | protocol ${protocolLabel(d.protocol)}`;
+    },
+    progress(done: number, total: number, etaSeconds: number | undefined) {
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      const eta = etaSeconds === undefined ? '' : `, about ${roughDuration(etaSeconds)} left`;
+      status.textContent = `${done} of ${total} networks measured${eta}`;
+    },
+    row(m: Omit<WebMeasurement, 'device'>) {
+      const entry = catalogEntry(m.index);
+      const tr = element('tr', '', body);
+      for (const cell of [String(m.index), `${entry.space.replace('random_net_', '')}/${entry.law}/${entry.id}`, ...latencyCells(m.timing)]) {
+        element('td', typeof cell === 'number' ? formatNumber(cell) : cell, tr);
+      }
+    },
+    finish(text: string) {
+      status.textContent = text;
+    },
+    fail(message: string) {
+      status.textContent = message;
+      status.className = 'error';
+    },
+  };
+}
+
+async function run(view: ReturnType<typeof createView>): Promise<void> {
+  const plan = await getPlan();
+  const only = new URLSearchParams(location.search).get('indices');
+  const wanted = only === null ? undefined : new Set(parseIndexList(only, 'indices'));
+  const indices = plan.indices.filter((i) => wanted === undefined || wanted.has(i));
+  // Threads need SharedArrayBuffer, which browsers grant only to cross-origin isolated pages (https or localhost).
+  const threads = crossOriginIsolated ? (plan.threads ?? navigator.hardwareConcurrency) : 1;
+  ort.env.wasm.wasmPaths = ORT_FILES_PATH;
+  ort.env.wasm.numThreads = threads;
+  const device = browserDevice(plan, threads);
+  view.device(device);
+  await post('/device', { device });
+  const measuredBefore = plan.planned - plan.indices.length;
+  view.progress(measuredBefore, plan.planned, undefined);
+  const started = performance.now();
+  for (const [n, index] of indices.entries()) {
+    const measurement = await measure(index, plan);
+    await post('/measurement', { device, ...measurement } satisfies WebMeasurement);
+    view.row(measurement);
+    const perNetwork = seconds(started, performance.now()) / (n + 1);
+    view.progress(measuredBefore + n + 1, plan.planned, perNetwork * (indices.length - n - 1));
+  }
+  view.finish(`done: ${indices.length} networks measured in this tab and saved by the server; you can close it`);
+}
+
+const view = createView();
+run(view).catch((e: unknown) => view.fail(`stopped: ${(e as Error).message}`));

@@ -79,13 +79,20 @@ test('the HTML report renders every chart offline in headless Chromium, with too
     const tip = Object.fromEntries(
       (await page.locator('#tooltip tr').allInnerTexts()).map((row) => row.split('\t').map((cell) => cell.trim()) as [string, string]),
     );
-    assert.deepEqual(Object.keys(tip), ['index', 'space', 'law', 'id', 'latency (ms)', 'accuracy']);
+    assert.deepEqual(Object.keys(tip), ['index', 'space', 'law', 'id', 'params', 'FLOPs', 'latency (ms)', 'accuracy', 'on front']);
     const hovered = model.latency.selection.find((p) => p.index === Number(tip.index));
     assert.ok(hovered, `tooltip index ${tip.index} is one of the selection`);
-    assert.deepEqual(
-      [tip.space, tip.law, tip.id, Number(tip['latency (ms)']), tip.accuracy],
-      [hovered.space.replace('random_net_', ''), hovered.law, String(hovered.id), Number(hovered.latencyMs.toPrecision(4)), `${(hovered.accuracy * 100).toFixed(2)}%`],
-    );
+    assert.deepEqual(Object.values(tip), [
+      String(hovered.index),
+      hovered.space.replace('random_net_', ''),
+      hovered.law,
+      String(hovered.id),
+      hovered.params!.toLocaleString('en-US'),
+      hovered.flops!.toLocaleString('en-US'),
+      String(Number(hovered.latencyMs.toPrecision(4))),
+      `${(hovered.accuracy * 100).toFixed(2)}%`,
+      'true',
+    ]);
 
     await page.screenshot({ path: join(ARTEFACTS, 'report-browser.png'), fullPage: true });
     assert.deepEqual(problems, []);

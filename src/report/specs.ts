@@ -121,6 +121,15 @@ const identityTooltip = [
   { field: 'id', title: 'id' },
 ] as const;
 
+const pointTooltip = [
+  ...identityTooltip,
+  { field: 'params', title: 'params', format: ',' },
+  { field: 'flops', title: 'FLOPs', format: ',' },
+  { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' },
+  { field: 'accuracy', title: 'accuracy', format: '.2%' },
+  { field: 'front', title: 'on front' },
+];
+
 /** Zoom/pan on the scales and a legend that toggles spaces, for the points layer of an interactive chart. */
 function interactiveParams(options: ChartOptions, legendField = 'space') {
   if (!options.interactive) return {};
@@ -162,14 +171,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
           y,
           color: spaceColor,
           opacity: legendOpacity(options, 0.65),
-          tooltip: [
-            ...identityTooltip,
-            { field: 'params', title: 'params', format: ',' },
-            { field: 'flops', title: 'FLOPs', format: ',' },
-            { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' },
-            { field: 'accuracy', title: 'accuracy', format: '.2%' },
-            { field: 'front', title: 'on front' },
-          ],
+          tooltip: pointTooltip,
         },
       },
       {
@@ -182,7 +184,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
         name: 'selection',
         transform: [{ filter: 'datum.selected' }],
         mark: { type: 'point', ...SELECTED_STYLE },
-        encoding: { x, y, tooltip: [...identityTooltip, { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' }, { field: 'accuracy', title: 'accuracy', format: '.2%' }] },
+        encoding: { x, y, tooltip: pointTooltip },
       },
       {
         name: 'labels',
@@ -286,8 +288,8 @@ export function comparisonSpec(
     resolve: { scale: { color: 'independent' } },
     hconcat: [
       {
-        width: 360,
-        height: 360,
+        width: 330,
+        height: 330,
         data: { values: rows as unknown as Record<string, unknown>[] },
         layer: [
           {
@@ -306,8 +308,8 @@ export function comparisonSpec(
         ],
       },
       {
-        width: 420,
-        height: 360,
+        width: 380,
+        height: 330,
         data: { values: transferRows as unknown as Record<string, unknown>[] },
         layer: [
           {

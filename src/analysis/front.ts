@@ -1,6 +1,5 @@
-import type { NetworkPoint } from './accuracy.js';
 import { FP32, type NumberFormat } from './formats.js';
-import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type MemorySized } from './objectives.js';
+import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import { paretoFront, type Objective } from './pareto.js';
 import { applyConstraints, spanSelection, type Constraints } from './select.js';
 
@@ -29,10 +28,8 @@ export interface FrontAnalysis<T> {
   readonly selection: readonly T[];
 }
 
-type Candidate = NetworkPoint & Partial<MemorySized>;
-
 /** The objectives of a trade-off, with the one the selection spaces its targets along first. */
-export function frontObjectives(axes: FrontAxes, format: NumberFormat, part: MemoryPart = 'total'): Objective<Candidate>[] {
+function frontObjectives(axes: FrontAxes, format: NumberFormat, part: MemoryPart = 'total'): Objective<NetworkCandidate>[] {
   const memory = memoryObjective(format, part);
   if (axes === 'latency') return [LATENCY, ACCURACY];
   if (axes === 'memory') return [memory, ACCURACY];
@@ -40,7 +37,7 @@ export function frontObjectives(axes: FrontAxes, format: NumberFormat, part: Mem
 }
 
 /** The Pareto front of the trade-off over the networks meeting the constraints, and k members spanning it. */
-export function analyseFront<T extends Candidate>(points: readonly T[], options: FrontOptions = {}): FrontAnalysis<T> {
+export function analyseFront<T extends NetworkCandidate>(points: readonly T[], options: FrontOptions = {}): FrontAnalysis<T> {
   const objectives = frontObjectives(options.axes ?? 'latency', options.format ?? FP32, options.memoryPart);
   const candidates = options.constraints ? applyConstraints(points, options.constraints) : [...points];
   const front = paretoFront(candidates, objectives);

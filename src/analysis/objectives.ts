@@ -9,6 +9,9 @@ export interface MemorySized {
   readonly peakActivationElements: number;
 }
 
+/** A network point that may carry the element counts memory needs (attached by withMemory). */
+export type NetworkCandidate = NetworkPoint & Partial<MemorySized>;
+
 /** Which memory a budget bounds: stored weights, the peak of live activations, or both together. */
 export type MemoryPart = 'weights' | 'activations' | 'total';
 

@@ -68,10 +68,3 @@ export function paretoFront<T>(items: readonly T[], objectives: readonly Objecti
   return front.map((f) => f.item);
 }
 
-/** True when `a` dominates `b` under the objectives. */
-export function dominatesUnder<T>(a: T, b: T, objectives: readonly Objective<T>[]): boolean {
-  return dominates(
-    objectives.map((o) => cost(o, a)),
-    objectives.map((o) => cost(o, b)),
-  );
-}

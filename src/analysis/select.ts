@@ -1,7 +1,6 @@
 import { check, IotnetsError } from '../errors.js';
-import type { NetworkPoint } from './accuracy.js';
 import { FP32, type NumberFormat } from './formats.js';
-import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type MemorySized } from './objectives.js';
+import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import type { Objective } from './pareto.js';
 import { formatLatency } from './units.js';
 
@@ -20,14 +19,12 @@ export type Goal = 'accuracy' | 'latency' | 'memory';
 /** The goals, for validating user input. */
 export const GOALS: readonly Goal[] = ['accuracy', 'latency', 'memory'];
 
-type Candidate = NetworkPoint & Partial<MemorySized>;
-
-function memoryOf(p: Candidate, c: Constraints): number {
+function memoryOf(p: NetworkCandidate, c: Constraints): number {
   return memoryObjective(c.format ?? FP32, c.memoryPart).value(p);
 }
 
 /** True when the network meets every bound of the constraints. */
-export function meetsConstraints(p: Candidate, c: Constraints): boolean {
+export function meetsConstraints(p: NetworkCandidate, c: Constraints): boolean {
   return (
     (c.maxLatencyMs === undefined || p.latencyMs <= c.maxLatencyMs) &&
     (c.minAccuracy === undefined || p.accuracy >= c.minAccuracy) &&
@@ -36,7 +33,7 @@ export function meetsConstraints(p: Candidate, c: Constraints): boolean {
 }
 
 /** The networks that meet the constraints, in input order. */
-export function applyConstraints<T extends Candidate>(points: readonly T[], c: Constraints): T[] {
+export function applyConstraints<T extends NetworkCandidate>(points: readonly T[], c: Constraints): T[] {
   return points.filter((p) => meetsConstraints(p, c));
 }
 
@@ -50,8 +47,8 @@ export function describeConstraints(c: Constraints): string {
   return parts.length > 0 ? parts.join(', ') : 'no constraints';
 }
 
-function goalOrder(goal: Goal, c: Constraints): Objective<Candidate>[] {
-  const memory: Objective<Candidate> = { name: 'memory', sense: 'min', value: (p) => memoryOf(p, c) };
+function goalOrder(goal: Goal, c: Constraints): Objective<NetworkCandidate>[] {
+  const memory: Objective<NetworkCandidate> = { name: 'memory', sense: 'min', value: (p) => memoryOf(p, c) };
   if (goal === 'accuracy') return [ACCURACY, LATENCY];
   if (goal === 'latency') return [LATENCY, ACCURACY];
   return [memory, ACCURACY];
@@ -61,7 +58,7 @@ function goalOrder(goal: Goal, c: Constraints): Objective<Candidate>[] {
  * The best network meeting the constraints: most accurate (ties: faster), fastest (ties: more accurate) or smallest
  * (ties: more accurate); throws a one-line error saying how close the networks come when none qualifies.
  */
-export function bestUnder<T extends Candidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
+export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
   check(points.length > 0, 'there are no networks to choose from');
   const feasible = applyConstraints(points, c);
   if (feasible.length === 0) {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { joinAccuracy, parseAccuracyCsv, parseAccuracyJson, type AccuracyTable, type NetworkPoint } from '../analysis/accuracy.js';
+import { joinAccuracy, parseAccuracyCsv, parseAccuracyJson, type AccuracyTable } from '../analysis/accuracy.js';
 import { networkFacts, withMemory } from '../analysis/network-facts.js';
-import type { MemorySized } from '../analysis/objectives.js';
+import type { NetworkCandidate } from '../analysis/objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../analysis/problems.js';
 import { checkAgainstGraphs, parseResults, type Results } from '../analysis/results.js';
 import { IotnetsError } from '../errors.js';
@@ -77,7 +77,7 @@ export interface DeviceSource {
 /** One device's usable networks with accuracies (and memory figures when asked), named for titles. */
 export interface LoadedDevice {
   readonly name: string;
-  readonly points: readonly (NetworkPoint & Partial<MemorySized>)[];
+  readonly points: readonly NetworkCandidate[];
   readonly sources: readonly string[];
 }
 

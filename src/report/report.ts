@@ -1,9 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { NetworkPoint } from '../analysis/accuracy.js';
 import { compareDevices, type DeviceComparison } from '../analysis/crossdevice.js';
 import type { NumberFormat } from '../analysis/formats.js';
 import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
-import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized } from '../analysis/objectives.js';
+import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
 import { paretoFront2 } from '../analysis/pareto.js';
 import type { Constraints } from '../analysis/select.js';
 import {
@@ -21,12 +20,10 @@ import {
   type TransferRow,
 } from './specs.js';
 
-type Point = NetworkPoint & Partial<MemorySized>;
-
 /** Networks measured on one device, named as titles show it. */
 export interface DeviceData {
   readonly name: string;
-  readonly points: readonly Point[];
+  readonly points: readonly NetworkCandidate[];
 }
 
 /** What a report analyses and how. */
@@ -47,8 +44,8 @@ export interface ReportInput {
 /** Everything a report shows, computed once for the HTML page and the static figures. */
 export interface ReportModel {
   readonly input: ReportInput;
-  readonly latency: FrontAnalysis<Point>;
-  readonly memory: readonly { readonly format: NumberFormat; readonly analysis: FrontAnalysis<Point> }[];
+  readonly latency: FrontAnalysis<NetworkCandidate>;
+  readonly memory: readonly { readonly format: NumberFormat; readonly analysis: FrontAnalysis<NetworkCandidate> }[];
   readonly comparison?: DeviceComparison;
 }
 
@@ -134,7 +131,7 @@ function compareRows(c: DeviceComparison, a: DeviceData, b: DeviceData): { pairs
   return { pairs, transfer: [...transferRows(b.name, c.frontB), ...transferRows(a.name, c.frontA)] };
 }
 
-function predictedRows(points: readonly Point[]): PredictedRow[] {
+function predictedRows(points: readonly NetworkCandidate[]): PredictedRow[] {
   return points.flatMap((p) =>
     p.predictedMs === undefined ? [] : [{ index: p.index, space: spaceLabel(p.space), measuredMs: p.latencyMs, predictedMs: p.predictedMs }],
   );

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander';
-import type { NetworkPoint } from '../../analysis/accuracy.js';
 import { FRONT_AXES } from '../../analysis/front.js';
 import { parseFormat, type NumberFormat } from '../../analysis/formats.js';
-import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized } from '../../analysis/objectives.js';
+import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
 import { formatLatency, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { check } from '../../errors.js';
@@ -96,14 +95,12 @@ export interface NetworkEntry {
   readonly memoryBytes?: number;
 }
 
-type Point = NetworkPoint & Partial<MemorySized>;
-
-function memoryOf(p: Point, c: { format: NumberFormat; memoryPart: MemoryPart }): number | undefined {
+function memoryOf(p: NetworkCandidate, c: { format: NumberFormat; memoryPart: MemoryPart }): number | undefined {
   return p.weightElements === undefined ? undefined : memoryBytes(p as MemorySized, c.format, c.memoryPart);
 }
 
 /** The JSON record of a network. */
-export function networkEntry(p: Point, c: { format: NumberFormat; memoryPart: MemoryPart }): NetworkEntry {
+export function networkEntry(p: NetworkCandidate, c: { format: NumberFormat; memoryPart: MemoryPart }): NetworkEntry {
   const memory = memoryOf(p, c);
   return {
     index: p.index,
@@ -119,7 +116,7 @@ export function networkEntry(p: Point, c: { format: NumberFormat; memoryPart: Me
 }
 
 /** Networks as an aligned table; the memory column appears when the points carry memory figures. */
-export function networkTable(points: readonly Point[], c: { format: NumberFormat; memoryPart: MemoryPart }): string {
+export function networkTable(points: readonly NetworkCandidate[], c: { format: NumberFormat; memoryPart: MemoryPart }): string {
   const withMemory = points.some((p) => p.weightElements !== undefined);
   const header = ['index', 'space', 'law', 'id', 'latency', 'accuracy', 'params', 'FLOPs', ...(withMemory ? [`memory (${c.memoryPart}, ${c.format.name})`] : [])];
   return formatTable(

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { readJournal } from '../src/calibrate/journal.js';
 import { chromiumMissing, launchChromium } from './support/chromium.js';
 import { runCli } from './support/cli.js';
@@ -15,6 +15,7 @@ const PROTOCOL = ['--protocol', 'fixed', '--warmup', '1', '--runs', '3'];
 const work = mkdtempSync(join(tmpdir(), 'iotnets-serve-'));
 const out = join(work, 'browser.json');
 const journal = join(work, 'browser.journal.jsonl');
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /** `iotnets serve` as a child process, its URL once it prints it, and its exit code once it ends. */
 function serve(args: readonly string[]) {

@@ -7,7 +7,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import { compile } from 'vega-lite';
 import { parseFormats } from '../src/analysis/formats.js';
 import { reportHtml } from '../src/report/html.js';
-import { loadDevice, type LoadedDevice } from '../src/report/load-node.js';
+import { loadDevice, loadResults, type LoadedDevice } from '../src/report/load-node.js';
 import { renderPng, renderSvg } from '../src/report/render-node.js';
 import { buildFigures, buildReportModel, type Figure, type ReportInput } from '../src/report/report.js';
 import { SPACE_DOMAIN } from '../src/report/specs.js';
@@ -103,6 +103,20 @@ describe('report figures', { skip: sharedMissing }, async () => {
     assert.match(html, /<h3>Selection: 7 networks spanning the front<\/h3>/);
     assert.match(html, /Spearman rank correlation of latencies <b>rho = 0\.926<\/b>/);
   });
+});
+
+test('titles name the device from the results file, else the calibration journal beside it, else the file name', async () => {
+  const entry = { spacename: 'random_net_mobilenetv2', law: 's6', id: 10, t_avg: 5.97, t_std: 0.4, acc: 0.5155 };
+  const write = (name: string, content: unknown) => writeFileSync(join(scratch, name), JSON.stringify(content));
+  write('results_Pi4.json', [entry]);
+  write('own.json', [{ device: { name: 'Jetson Nano' } }, entry]);
+  write('calibrated.json', [entry]);
+  writeFileSync(
+    join(scratch, 'calibrated.journal.jsonl'),
+    `${JSON.stringify({ type: 'device', cpuModel: 'Cortex-A72', hostname: 'pi' })}\n${JSON.stringify({ type: 'measurement', ...entry })}\n`,
+  );
+  const names = await Promise.all(['results_Pi4.json', 'own.json', 'calibrated.json'].map(async (f) => (await loadResults(join(scratch, f))).deviceName));
+  assert.deepEqual(names, ['Pi4', 'Jetson Nano', 'Cortex-A72']);
 });
 
 describe('iotnets pareto, select and report', { skip: sharedMissing }, () => {

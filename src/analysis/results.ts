@@ -48,7 +48,8 @@ function optionalNumber(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
-function deviceInfo(raw: unknown): DeviceInfo | undefined {
+/** The device a record names by name, model, cpuModel or hostname (in that preference), if it names one. */
+export function deviceInfo(raw: unknown): DeviceInfo | undefined {
   if (typeof raw === 'string' && raw.trim() !== '') return { name: raw, details: {} };
   if (!isRecord(raw)) return undefined;
   const name = [raw.name, raw.model, raw.cpuModel, raw.hostname].find((x): x is string => typeof x === 'string' && x.trim() !== '');

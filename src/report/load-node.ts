@@ -5,7 +5,7 @@ import { joinAccuracy, parseAccuracyCsv, parseAccuracyJson, type AccuracyTable }
 import { networkFacts, withMemory } from '../analysis/network-facts.js';
 import type { NetworkCandidate } from '../analysis/objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../analysis/problems.js';
-import { checkAgainstGraphs, parseResults, type Results } from '../analysis/results.js';
+import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
 import { IotnetsError } from '../errors.js';
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
@@ -43,10 +43,29 @@ export function deviceNameFromPath(path: string): string {
   return basename(path, extname(path)).replace(/^results_/, '') || basename(path);
 }
 
-/** Reads and parses a results file; its device is named by its `device` record, else by the file name. */
+/** The first device record of the journal `iotnets calibrate` keeps beside a results file, if there is one. */
+async function journalDevice(resultsPath: string): Promise<DeviceInfo | undefined> {
+  const journal = join(dirname(resultsPath), `${basename(resultsPath, extname(resultsPath))}.journal.jsonl`);
+  const text = await readFile(journal, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    try {
+      const record = JSON.parse(line) as { type?: unknown };
+      if (record.type === 'device') return deviceInfo(record);
+    } catch {
+      // A torn or foreign line names no device; keep looking.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads and parses a results file. Its device is named by the file's own device record, else by the calibration
+ * journal beside it, else by the file name.
+ */
 export async function loadResults(path: string): Promise<Results & { deviceName: string }> {
   const results = parseResults(parsePythonJson(await readText(path), path), path);
-  return { ...results, deviceName: results.device?.name ?? deviceNameFromPath(path) };
+  const device = results.device ?? (await journalDevice(path));
+  return { ...results, deviceName: device?.name ?? deviceNameFromPath(path) };
 }
 
 /** Reads an accuracy file: CSV by its .csv extension, JSON otherwise (NetConfigs.json format or a mapping). */

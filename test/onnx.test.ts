@@ -129,6 +129,14 @@ describe('exported model', () => {
     assert.equal(model.graph!.node![0]!.opType, 'Conv');
   });
 
+  it('carries no weights of modules forward() never calls (ONNX Runtime would warn about them on every load)', () => {
+    const probe = resolveNetwork({ model: 'ProbeNet_d_length' }).graph;
+    const names = readOnnxModel(exportOnnx(probe, initWeights(probe, 0)), 'probe.onnx').graph!.initializer!.map((t) => t.name);
+    assert.ok(stateDictEntries(probe).some((e) => e.key === 'chain1.conv_rep.weight'));
+    assert.ok(!names.includes('chain1.conv_rep.weight'));
+    assert.ok(names.includes('chain1.conv_in.weight'));
+  });
+
   it('takes any batch size: batch 3 matches the evaluator and its first sample matches batch 1', async () => {
     const three = randomInput(graph, 3);
     const batched = await runOrt(bytes, graph, three, 3);

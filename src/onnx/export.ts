@@ -147,8 +147,10 @@ export function onnxModelProto(graph: Graph, weights: StateDict): onnx.ModelProt
   const names = nodeNames(graph);
   const valueName = (id: number) => (id === 0 ? INPUT_NAME : id === graph.output ? OUTPUT_NAME : names[id]!);
   const initializers: onnx.ITensorProto[] = [];
-  // num_batches_tracked only matters for training; no eval-mode node reads it.
-  for (const module of graph.modules) {
+  // Only weights some node reads: num_batches_tracked matters for training alone, and a module the constructor
+  // makes but forward() never calls (ProbeNet_d_length's conv_rep) would make ONNX Runtime warn on every load.
+  const called = new Set(graph.nodes.map((n) => n.module));
+  for (const module of graph.modules.filter((m) => called.has(m.name))) {
     for (const p of module.params) {
       const key = `${module.name}.${p.suffix}`;
       if (p.dtype === 'float32') initializers.push(initializer(key, bound.get(key)!));

@@ -203,6 +203,7 @@ describe('budgets', () => {
     assert.ok(candidates.every((p) => p.accuracy >= 0.6 && p.latencyMs <= 100));
     assert.equal(front[0]!.index, 1592);
     assert.ok(front.every((p) => p.latencyMs <= 100));
+    expectThrows(() => analyseFront(points, { constraints: { maxLatencyMs: 1 } }), /^no network meets latency <= 1\.00 ms \(the fastest takes 1\.26 ms\); relax a constraint$/);
   });
 
   test('the selection spans the front at evenly spaced log-latency targets', () => {

@@ -1,7 +1,7 @@
 import { FP32, type NumberFormat } from './formats.js';
 import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import { paretoFront, type Objective } from './pareto.js';
-import { applyConstraints, spanSelection, type Constraints } from './select.js';
+import { requireFeasible, spanSelection, type Constraints } from './select.js';
 
 /** Which trade-off a front describes: latency/accuracy, memory/accuracy, or latency/memory/accuracy at once. */
 export type FrontAxes = 'latency' | 'memory' | 'all';
@@ -36,10 +36,10 @@ function frontObjectives(axes: FrontAxes, format: NumberFormat, part: MemoryPart
   return [LATENCY, memory, ACCURACY];
 }
 
-/** The Pareto front of the trade-off over the networks meeting the constraints, and k members spanning it. */
+/** The Pareto front of the trade-off over the networks meeting the constraints (at least one must), and k members spanning it. */
 export function analyseFront<T extends NetworkCandidate>(points: readonly T[], options: FrontOptions = {}): FrontAnalysis<T> {
   const objectives = frontObjectives(options.axes ?? 'latency', options.format ?? FP32, options.memoryPart);
-  const candidates = options.constraints ? applyConstraints(points, options.constraints) : [...points];
+  const candidates = options.constraints ? requireFeasible(points, options.constraints) : [...points];
   const front = paretoFront(candidates, objectives);
   const spacing = objectives[0]!;
   return { candidates, front, selection: spanSelection(front, options.k ?? 7, (p) => spacing.value(p)) };

@@ -54,11 +54,8 @@ function goalOrder(goal: Goal, c: Constraints): Objective<NetworkCandidate>[] {
   return [memory, ACCURACY];
 }
 
-/**
- * The best network meeting the constraints: most accurate (ties: faster), fastest (ties: more accurate) or smallest
- * (ties: more accurate); throws a one-line error saying how close the networks come when none qualifies.
- */
-export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
+/** The networks that meet the constraints; throws a one-line error saying how close they come when none does. */
+export function requireFeasible<T extends NetworkCandidate>(points: readonly T[], c: Constraints): T[] {
   check(points.length > 0, 'there are no networks to choose from');
   const feasible = applyConstraints(points, c);
   if (feasible.length === 0) {
@@ -69,6 +66,15 @@ export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: C
     ].filter((s) => s !== undefined);
     throw new IotnetsError(`no network meets ${describeConstraints(c)} (${closest.join('; ')}); relax a constraint`);
   }
+  return feasible;
+}
+
+/**
+ * The best network meeting the constraints: most accurate (ties: faster), fastest (ties: more accurate) or smallest
+ * (ties: more accurate); throws a one-line error saying how close the networks come when none qualifies.
+ */
+export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
+  const feasible = requireFeasible(points, c);
   const order = goalOrder(goal, c);
   const score = (p: T) => order.map((o) => (o.sense === 'min' ? o.value(p) : -o.value(p)));
   return feasible.reduce((best, p) => {

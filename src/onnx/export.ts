@@ -48,18 +48,19 @@ function onnxNode(c: EmitBase, opType: string, inputs: readonly string[], attrib
 /** Inputs of a module call followed by its parameters, named by state_dict key. */
 const withParams = (c: EmitBase, suffixes: readonly string[]) => [...c.inputs, ...suffixes.map((s) => `${c.module!}.${s}`)];
 
-/** ONNX pads are [top, left, bottom, right]; PyTorch pads symmetrically. */
-const pads = (padding: readonly [number, number]) => [padding[0], padding[1], padding[0], padding[1]];
+type Pair = readonly [number, number];
+
+/** Kernel, strides and pads of a sliding window; ONNX pads are [top, left, bottom, right], PyTorch pads symmetrically. */
+const windowAttributes = (op: { kernel: Pair; stride: Pair; padding: Pair }): Attribute[] => [
+  ints('kernel_shape', op.kernel),
+  ints('strides', op.stride),
+  ints('pads', [op.padding[0], op.padding[1], op.padding[0], op.padding[1]]),
+];
 
 const pool =
   (opType: string, extra: Attribute[]) =>
   (c: EmitContext<'maxpool' | 'avgpool'>) =>
-    onnxNode(c, opType, c.inputs, [
-      ints('kernel_shape', c.op.kernel),
-      ints('strides', c.op.stride),
-      ints('pads', pads(c.op.padding)),
-      ...extra,
-    ]);
+    onnxNode(c, opType, c.inputs, [...windowAttributes(c.op), ...extra]);
 
 const simple =
   (opType: string) =>
@@ -69,9 +70,7 @@ const simple =
 const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
   conv2d: (c) =>
     onnxNode(c, 'Conv', withParams(c, c.op.bias ? ['weight', 'bias'] : ['weight']), [
-      ints('kernel_shape', c.op.kernel),
-      ints('strides', c.op.stride),
-      ints('pads', pads(c.op.padding)),
+      ...windowAttributes(c.op),
       ints('dilations', [1, 1]),
       int('group', c.op.groups),
     ]),

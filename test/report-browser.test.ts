@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { parseFormats } from '../src/analysis/formats.js';
 import { reportHtml } from '../src/report/html.js';
 import { loadDevice, vegaBrowserSource } from '../src/report/load-node.js';
 import { buildFigures, buildReportModel } from '../src/report/report.js';
+import { chromiumMissing, launchChromium } from './support/chromium.js';
 import { paperData, REPO_ROOT, sharedMissing } from './support/shared.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTEFACTS = join(REPO_ROOT, 'out', 'test-artefacts');
-const skip = sharedMissing || (!existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+const skip = sharedMissing || chromiumMissing;
 
 test('the HTML report renders every chart offline in headless Chromium, with tooltips and no console errors', { skip, timeout: 120_000 }, async () => {
   const warn = () => {};
@@ -26,24 +23,9 @@ test('the HTML report renders every chart offline in headless Chromium, with too
   const htmlPath = join(ARTEFACTS, 'report.html');
   await writeFile(htmlPath, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()));
 
-  const profile = await mkdtemp(join(tmpdir(), 'iotnets-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
-    const page = await context.newPage();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -98,7 +80,6 @@ test('the HTML report renders every chart offline in headless Chromium, with too
     assert.deepEqual(problems, []);
     assert.deepEqual(requests, [], 'the report must work offline');
   } finally {
-    await context.close();
-    await rm(profile, { recursive: true, force: true });
+    await browser.close();
   }
 });

@@ -32,7 +32,7 @@ export function register(program: Command): void {
       if (o.export !== undefined) {
         const graph = catalogGraph(catalogEntry(best.index));
         await writeFile(o.export, exportOnnx(graph, initWeights(graph, parseInteger(o.seed, '--seed'))));
-        process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}), fit for latency measurement, not for accuracy\n`);
+        process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}); for trained ones run iotnets export --index ${best.index} --weights CHECKPOINT -o ${o.export}\n`);
       }
       if (o.json) return printJson({ device: device.name, constraints: describeConstraints(constraints), goal: o.goal, best: networkEntry(best, constraints), ...(o.export ? { onnx: o.export } : {}) });
       console.log(`Best network on ${device.name} by ${o.goal} (${describeConstraints(constraints)}):`);

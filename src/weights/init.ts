@@ -39,8 +39,11 @@ const weighted: MomentRule = ([m]) => ({ mean: 0, meanSquare: 2 * m!.meanSquare 
 
 const same: MomentRule = ([m]) => m!;
 
+/** A standardised activation, as the network input. */
+const UNIT: Moments = { mean: 0, meanSquare: 1 };
+
 const MOMENTS: { [K in OpKind]: MomentRule } = {
-  input: () => ({ mean: 0, meanSquare: 1 }),
+  input: () => UNIT,
   conv2d: weighted,
   linear: weighted,
   // Running statistics are matched to the input, so BatchNorm output has the gain its random parameters give it.
@@ -105,7 +108,7 @@ type ModuleInit = (module: Module, input: Moments, rng: RandomState) => Tensor[]
  * Convolutions and linear layers: weights ~ U(+-sqrt(6/fan_in)) (PyTorch's kaiming_uniform_ for ReLU networks),
  * which keeps activation scale through the network; biases ~ U(+-1/sqrt(fan_in)) as PyTorch's default.
  */
-const weightedInit: ModuleInit = (module, _scale, rng) => {
+const weightedInit: ModuleInit = (module, _input, rng) => {
   const [weight, bias] = module.params;
   const fanIn = numel(weight!.shape.slice(1));
   const bound = Math.sqrt(6 / fanIn);
@@ -163,7 +166,8 @@ export function initWeights(graph: Graph, seed: number): StateDict {
     if (module.params.length === 0) continue;
     const init = MODULE_INIT[module.op.kind];
     if (!init) throw new Error(`${graph.name}: no initialiser for ${module.op.kind} module ${module.name}`);
-    const tensors = init(module, inputs.get(module.name)!, rng);
+    // A module forward() never calls (declared only) sees no activations; any scale will do.
+    const tensors = init(module, inputs.get(module.name) ?? UNIT, rng);
     module.params.forEach((p, i) => weights.set(`${module.name}.${p.suffix}`, tensors[i]!));
   }
   return weights;

@@ -6,6 +6,7 @@ import * as exportCommand from './export.js';
 import * as info from './info.js';
 import * as list from './list.js';
 import * as pareto from './pareto.js';
+import * as predict from './predict.js';
 import * as report from './report.js';
 import * as runModel from './run-model.js';
 import * as select from './select.js';
@@ -17,4 +18,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report];
+export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict];

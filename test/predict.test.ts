@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseResults } from '../src/analysis/results.js';
+import { CATALOG } from '../src/catalog/catalog.js';
+import { IotnetsError } from '../src/errors.js';
+import { GraphBuilder } from '../src/graph/graph.js';
+import { RandomState } from '../src/rng/random-state.js';
+import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
+import { evaluatePredictor, measuredNetworks, simulatedNoiseFloor } from '../src/predict/evaluate.js';
+import { catalogFeatures, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
+import { budgetRegret, frontRecall, kendallTauB, predictionMetrics, type ScoredNetwork } from '../src/predict/metrics.js';
+import { fitLatencyModel, modelToJson, parseLatencyModel, predictLatencyMs } from '../src/predict/model.js';
+import { nnls } from '../src/predict/nnls.js';
+import { runCli } from './support/cli.js';
+import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'iotnets-predict-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A small graph with one layer of every class, sizes chosen so each feature can be counted by hand. */
+function everyLayerClass() {
+  const b = new GraphBuilder('every-class', [3, 8, 8], 10);
+  const c1 = b.conv('c1', b.input, 4, 1, { bias: false });
+  const r = b.relu(b.bn('b1', c1));
+  const dw = b.conv('c2', r, 4, 3, { padding: 1, groups: 4, bias: false });
+  const grouped = b.conv('c3', dw, 8, 3, { padding: 1, groups: 2 });
+  const dense = b.conv('c4', r, 8, 3, { padding: 1 });
+  const merged = b.concat([b.add(grouped, dense), r]);
+  return b.build(b.linear('fc', b.flatten(b.maxPool(merged, 2)), 10));
+}
+
+describe('latency features', () => {
+  it('count work, traffic, groups and layers per layer class from the graph', () => {
+    const f = namedFeatures(latencyFeatures(everyLayerClass()));
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(f).filter(([, v]) => v !== 0)),
+      {
+        network: 1,
+        'conv1x1.macs': 64 * 4 * 3,
+        'convkxk.macs': 64 * 8 * 4 * 9,
+        'depthwise.macs': 64 * 4 * 9,
+        'grouped.macs': 64 * 8 * 2 * 9,
+        'linear.macs': 192 * 10,
+        'depthwise.groups': 4,
+        'grouped.groups': 2,
+        'conv1x1.layers': 1,
+        'convkxk.layers': 1,
+        'depthwise.layers': 1,
+        'grouped.layers': 1,
+        'linear.layers': 1,
+        'batchnorm.layers': 1,
+        'activation.layers': 1,
+        'pool.layers': 1,
+        'elementwise.layers': 1,
+        'copy.layers': 1,
+        // float32 bytes of every input plus the output
+        'conv1x1.bytes': 4 * (192 + 256),
+        'convkxk.bytes': 4 * (256 + 512),
+        'depthwise.bytes': 4 * (256 + 256),
+        'grouped.bytes': 4 * (256 + 512),
+        'linear.bytes': 4 * (192 + 10),
+        'batchnorm.bytes': 4 * (256 + 256),
+        'activation.bytes': 4 * (256 + 256),
+        'pool.bytes': 4 * (768 + 192),
+        'elementwise.bytes': 4 * 512 * 3,
+        'copy.bytes': 4 * (512 + 256 + 768),
+        // c1 12, bn 4 x 4 floats, c2 36, c3 144 + 8, c4 288 + 8, fc 1920 + 10
+        'weights.bytes': 4 * 2442,
+      },
+    );
+  });
+});
+
+describe('nnls', () => {
+  it('clamps a coefficient that least squares would make negative', () => {
+    const x = nnls({ rows: 3, cols: 2, data: Float64Array.from([1, 0, 0, 1, 1, 1]) }, Float64Array.from([2, -1, 1]));
+    assert.ok(Math.abs(x[0]! - 1.5) < 1e-12 && x[1] === 0, `got ${x}`);
+  });
+
+  it('reaches the best objective of any non-negative active set on random problems', () => {
+    const rng = new RandomState(7);
+    const objective = (a: number[][], b: number[], x: ArrayLike<number>) =>
+      a.reduce((s, row, i) => s + (row.reduce((t, v, j) => t + v * x[j]!, 0) - b[i]!) ** 2, 0);
+    for (let trial = 0; trial < 50; trial++) {
+      const [m, n] = [4 + (trial % 5), 1 + (trial % 4)];
+      const a = Array.from({ length: m }, () => Array.from({ length: n }, () => rng.randomSample() * 2 - 1));
+      const b = Array.from({ length: m }, () => rng.randomSample() * 2 - 1);
+      const x = nnls({ rows: m, cols: n, data: Float64Array.from(a.flat()) }, Float64Array.from(b));
+      assert.ok([...x].every((v) => v >= 0));
+      // Any non-negative point, and in particular a coordinate step from x, is no better.
+      for (let j = 0; j < n; j++) {
+        for (const step of [1e-3, -1e-3]) {
+          const y = Float64Array.from(x);
+          y[j] = Math.max(0, y[j]! + step);
+          assert.ok(objective(a, b, y) >= objective(a, b, x) - 1e-12, `trial ${trial}: a step improves the solution`);
+        }
+      }
+    }
+  });
+});
+
+describe('metrics', () => {
+  it('Kendall tau-b counts concordance and corrects for ties', () => {
+    assert.equal(kendallTauB([1, 2, 3, 4], [1, 3, 2, 4]), 4 / 6);
+    assert.equal(kendallTauB([1, 2, 2, 3], [1, 2, 3, 3]), 0.8);
+  });
+
+  it('median absolute percentage error and shares within ±10% / ±20%', () => {
+    const networks: ScoredNetwork[] = [11, 9, 10, 13].map((p, index) => ({ index, measuredMs: 10, predictedMs: p }));
+    const m = predictionMetrics(networks);
+    assert.equal(m.medianApe, 0.1);
+    assert.equal(m.within10, 0.75);
+    assert.equal(m.within20, 0.75);
+    assert.equal(m.frontRecall, undefined);
+  });
+
+  // A is fastest, B the best within 2 ms, C slower and worse than B but predicted faster, D the most accurate.
+  const front: ScoredNetwork[] = [
+    { index: 0, measuredMs: 1, predictedMs: 1, accuracy: 0.5 },
+    { index: 1, measuredMs: 2, predictedMs: 5, accuracy: 0.7 },
+    { index: 2, measuredMs: 3, predictedMs: 2, accuracy: 0.6 },
+    { index: 3, measuredMs: 4, predictedMs: 4, accuracy: 0.9 },
+  ];
+
+  it('front recall: share of the measured front that the predicted front keeps', () => {
+    assert.equal(frontRecall(front), 2 / 3);
+  });
+
+  it('budget regret: accuracy lost, violations and their overshoot when picking by predicted latency', () => {
+    assert.deepEqual(budgetRegret(front, [1.5, 2.5, 3.5]), { accuracyLoss: (0 + 0.7 - 0.6) / 2, violations: 1 / 3, overshoot: 3 / 2.5 - 1, misses: 0 });
+  });
+});
+
+describe('calibration set chooser', () => {
+  const candidates = Array.from({ length: 40 }, (_, i) => ({
+    id: 100 + i,
+    group: i < 30 ? 'big' : 'small',
+    features: Float64Array.from([1, i * i, 40 - i]),
+  }));
+
+  it('gives each group picks in proportion to its size, distinct and in ascending order', () => {
+    const chosen = chooseDiverse(candidates, 8, 3);
+    assert.equal(new Set(chosen).size, 8);
+    assert.deepEqual(chosen, [...chosen].sort((a, b) => a - b));
+    assert.equal(chosen.filter((id) => id < 130).length, 6);
+    assert.deepEqual(chooseDiverse(candidates, 8, 3), chosen, 'deterministic for a seed');
+  });
+
+  it('refuses more picks than candidates', () => {
+    assert.throws(() => chooseDiverse(candidates, 41), /cannot choose 41 networks from 40/);
+  });
+
+  it('spreads a catalog calibration set over every search space', () => {
+    const chosen = chooseCalibrationSet(20);
+    assert.equal(new Set(chosen).size, 20);
+    assert.deepEqual(new Set(chosen.map((i) => CATALOG[i]!.space)), new Set(CATALOG.map((e) => e.space)));
+  });
+});
+
+describe('latency model', () => {
+  const features = catalogFeatures();
+  const truth = Float64Array.from(FEATURE_NAMES, (name) => ({ network: 2, 'conv1x1.macs': 1e-7, 'depthwise.macs': 2e-6, 'batchnorm.layers': 0.05, 'copy.bytes': 1e-6 })[name] ?? 0);
+  const exact = (i: number) => features[i]!.reduce((s, v, j) => s + v * truth[j]!, 0);
+  const device = { name: 'synthetic', details: { cores: 4 } };
+
+  it('recovers an additive cost from 50 diverse networks within a few percent on the whole catalog', () => {
+    const model = fitLatencyModel(
+      chooseCalibrationSet(50).map((index) => ({ index, features: features[index]!, latencyMs: exact(index) })),
+      device,
+    );
+    const errors = CATALOG.map((e) => Math.abs(predictLatencyMs(model, features[e.index]!) / exact(e.index) - 1)).sort((a, b) => a - b);
+    assert.ok(errors[Math.floor(errors.length / 2)]! < 0.02, `median error ${errors[Math.floor(errors.length / 2)]}`);
+    assert.ok([...model.coefficients].every((c) => c >= 0));
+    assert.equal(model.calibration.length, 50);
+  });
+
+  it('round-trips through its JSON file with the device record', () => {
+    const model = fitLatencyModel(
+      [0, 400, 800, 1200, 1600].map((index) => ({ index, features: features[index]!, latencyMs: exact(index) })),
+      device,
+    );
+    const back = parseLatencyModel(JSON.parse(JSON.stringify(modelToJson(model))), 'model.json');
+    assert.deepEqual(back, model);
+  });
+
+  it('refuses too few networks and model files of another version or feature set', () => {
+    assert.throws(() => fitLatencyModel([{ features: features[0]!, latencyMs: 1 }], device), /at least 5 measured networks, got 1/);
+    const json = modelToJson(fitLatencyModel([0, 1, 2, 3, 4].map((i) => ({ features: features[i]!, latencyMs: exact(i) })), device));
+    const cases: [unknown, RegExp][] = [
+      [{ ...json, version: 2 }, /latency model version 2, this iotnets reads version 1; refit/],
+      [{ ...json, coefficients: { ...json.coefficients, 'tensorcore.macs': 1 } }, /features differ .*unknown tensorcore\.macs/],
+      [{ ...json, coefficients: { ...json.coefficients, network: -1 } }, /coefficient network is -1, not a non-negative number/],
+      [{ format: 'other' }, /not an iotnets latency model/],
+    ];
+    for (const [input, message] of cases) assert.throws(() => parseLatencyModel(input, 'm.json'), (e) => e instanceof IotnetsError && message.test(e.message));
+  });
+});
+
+describe('on the paper devices', { skip: sharedMissing }, () => {
+  for (const device of ['RaspPi', 'MacBookPro']) {
+    it(`${device}: 20 diverse calibration networks rank the other 1597 with Spearman rho >= 0.97`, () => {
+      const results = parseResults(readSharedJson(paperData(`results_${device}.json`)), device);
+      const networks = measuredNetworks(results.measurements);
+      const e = evaluatePredictor(networks, { k: 20, repeats: 2, sets: 'diverse' }, device);
+      assert.equal(e.heldOut, 1597);
+      assert.ok(e.spearman >= 0.97, `rho ${e.spearman}`);
+      assert.ok(e.frontRecall !== undefined && e.accuracyLoss !== undefined);
+      const floor = simulatedNoiseFloor(networks, 2);
+      assert.ok(floor.spearman > e.spearman, 'the repeatability of the measurement bounds the prediction');
+    });
+  }
+});
+
+describe('predict CLI', { skip: sharedMissing }, () => {
+  const paper = readSharedJson<Record<string, unknown>[]>(paperData('results_MacBookPro.json'));
+  const write = (name: string, text: string) => {
+    const path = join(scratch, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('fits, saves and predicts; eval --json carries the named metrics', () => {
+    const model = join(scratch, 'mac.model.json');
+    const fit = runCli(['predict', 'fit', '--results', paperData('results_MacBookPro.json'), '--k', '20', '--out', model]);
+    assert.equal(fit.status, 0, fit.stderr);
+    assert.equal(JSON.parse(readFileSync(model, 'utf8')).calibration.points, 20);
+    const one = runCli(['predict', '--device', model, '--index', '687', '--json']);
+    assert.equal(one.status, 0, one.stderr);
+    assert.ok(JSON.parse(one.stdout).predictedMs > 0);
+    const evaluation = runCli(['predict', 'eval', '--results', paperData('results_MacBookPro.json'), '--k', '10', '--repeats', '1', '--json']);
+    assert.equal(evaluation.status, 0, evaluation.stderr);
+    const json = JSON.parse(evaluation.stdout);
+    for (const key of ['k', 'repeats', 'spearman', 'kendall', 'medianApe', 'within10', 'within20', 'frontRecall', 'noiseFloor']) assert.ok(key in json, key);
+    assert.equal(json.k, 10);
+  });
+
+  it('bad input: NaN or negative latency, fewer measurements than K, a model of another version', () => {
+    const nan = write('nan.json', JSON.stringify(paper.slice(0, 30)).replace(/"t_avg":[^,}]+/, '"t_avg":NaN'));
+    const negative = write('negative.json', JSON.stringify(paper.slice(0, 30).map((e, i) => (i === 3 ? { ...e, t_avg: -1 } : e))));
+    const few = write('few.json', JSON.stringify(paper.slice(0, 12)));
+    const old = write('old.model.json', JSON.stringify({ format: 'iotnets-latency-model', version: 0 }));
+    const cases: [string[], RegExp][] = [
+      [['predict', 'eval', '--results', nan, '--k', '10'], /entry 0 .* t_avg null, not a positive number of ms/],
+      [['predict', 'eval', '--results', negative, '--k', '10'], /entry 3 .* t_avg -1, not a positive number of ms/],
+      [['predict', 'eval', '--results', few, '--k', '20'], /has 12 valid measurements; --k 20 needs at least 22/],
+      [['predict', 'fit', '--results', few, '--k', '20'], /has 12 valid measurements, fewer than --k 20/],
+      [['predict', '--device', old, '--index', '0'], /latency model version 0, this iotnets reads version 1/],
+    ];
+    for (const [args, message] of cases) {
+      const { status, stderr } = runCli(args);
+      assert.equal(status, 1, args.join(' '));
+      assert.match(stderr, message);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    }
+  });
+});

@@ -14,6 +14,11 @@ export function createProgram(): Command {
 
 /** Runs the CLI on `argv`, printing user errors as one line and exiting non-zero. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // A reader that stops early (`iotnets catalog | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await createProgram().parseAsync(argv as string[]);
   } catch (err) {

@@ -108,6 +108,24 @@ function readModel(path: string): LatencyModel {
   return parseLatencyModel(readJsonFile(path, 'a latency model written by `iotnets predict fit`'), path);
 }
 
+/** Where pass `pass` (2, 3, ...) of `calibrate --repeat` writes: `x.json` -> `x.repeat2.json`. */
+export function repeatResultsPath(out: string, pass: number): string {
+  return `${out.replace(/\.json$/i, '')}.repeat${pass}.json`;
+}
+
+/** Where `calibrate --calibration-set` saves the latency model fit on its results: `x.json` -> `x.model.json`. */
+export function modelPathFor(out: string): string {
+  return `${out.replace(/\.json$/i, '')}.model.json`;
+}
+
+/** Fits a latency model on every valid measurement of a results file and writes it; returns the model. */
+export async function fitAndSave(results: string, out: string, networks?: (n: readonly MeasuredNetwork[]) => readonly MeasuredNetwork[]): Promise<LatencyModel> {
+  const measured = await loadMeasuredDevice(results);
+  const model = fitLatencyModel(networks ? networks(measured.networks) : measured.networks, measured.device);
+  writeFileSync(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`);
+  return model;
+}
+
 function registerFit(predict: Command): void {
   predict
     .command('fit')
@@ -117,16 +135,13 @@ function registerFit(predict: Command): void {
     .option('--seed <n>', 'seed of the diverse choice with --k', '0')
     .option('--out <file>', 'model file to write', 'latency-model.json')
     .action(async (o: { results: string; k?: string; seed: string; out: string }) => {
-      const measured = await loadMeasuredDevice(o.results);
-      let networks = measured.networks;
-      if (o.k !== undefined) {
-        const k = positive(o.k, '--k');
+      const k = o.k === undefined ? undefined : positive(o.k, '--k');
+      const model = await fitAndSave(o.results, o.out, (networks) => {
+        if (k === undefined) return networks;
         check(k <= networks.length, `${o.results} has ${networks.length} valid measurements, fewer than --k ${k}; lower --k or measure more networks`);
         const chosen = new Set(chooseDiverse(networks.map((n) => ({ id: n.index, group: n.group, features: n.features })), k, parseInteger(o.seed, '--seed')));
-        networks = networks.filter((n) => chosen.has(n.index));
-      }
-      const model = fitLatencyModel(networks, measured.device);
-      writeFileSync(o.out, `${JSON.stringify(modelToJson(model), null, 2)}\n`);
+        return networks.filter((n) => chosen.has(n.index));
+      });
       console.log(`latency model of ${model.device.name} fit on ${model.points} networks of ${o.results}; wrote ${o.out}`);
     });
 }

@@ -3,7 +3,7 @@
 // Usage: npm run bench:predict [-- <this machine's results file> [its repeat measurement]]
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { evaluationTable, loadMeasuredDevice, noiseFloor, type EvaluationRow } from '../src/cli/commands/predict.js';
+import { evaluationTable, loadMeasuredDevice, noiseFloor, repeatResultsPath, type EvaluationRow } from '../src/cli/commands/predict.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { evaluatePredictor, type CalibrationSets } from '../src/predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../src/predict/features.js';
@@ -15,7 +15,7 @@ const SETS: readonly CalibrationSets[] = ['diverse', 'random'];
 const repoRoot = resolve(import.meta.dirname, '..');
 const paperData = resolve(process.env.IOTNETS_SHARED ?? resolve(repoRoot, '../shared'), 'paper-data');
 const thisMachine = process.argv[2] ?? resolve(repoRoot, 'out/calibration/this-machine.json');
-const thisMachineRepeat = process.argv[3] ?? thisMachine.replace(/\.json$/i, '.repeat.json');
+const thisMachineRepeat = process.argv[3] ?? repeatResultsPath(thisMachine, 2);
 
 async function benchDevice(title: string, path: string, repeatPath?: string): Promise<void> {
   const device = await loadMeasuredDevice(path);
@@ -61,5 +61,5 @@ await benchDevice('MacBook Pro (paper)', resolve(paperData, 'results_MacBookPro.
 if (existsSync(thisMachine)) {
   await benchDevice('this machine', thisMachine, existsSync(thisMachineRepeat) ? thisMachineRepeat : undefined);
 } else {
-  console.log(`\nthis machine: no results at ${thisMachine}; run \`iotnets calibrate --all --out ${thisMachine}\` first (and --repeat 2 for its noise floor)`);
+  console.log(`\nthis machine: no results at ${thisMachine}; run \`iotnets calibrate --out ${thisMachine} --repeat 2\` first (the repeat is its noise floor)`);
 }

@@ -237,6 +237,21 @@ describe('predict CLI', { skip: sharedMissing }, () => {
     assert.equal(json.k, 10);
   });
 
+  it('calibrate --calibration-set times only the chosen networks, repeats them and fits a model that predict and eval read', () => {
+    const out = join(scratch, 'this-machine.json');
+    const run = runCli(['calibrate', '--calibration-set', '6', '--repeat', '2', '--out', out, '--accuracy', paperData('NetConfigs.json')]);
+    assert.equal(run.status, 0, run.stderr);
+    const indices = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { index: number }[]).map((e) => e.index);
+    assert.deepEqual(indices(out), chooseCalibrationSet(6));
+    assert.deepEqual(indices(join(scratch, 'this-machine.repeat2.json')), chooseCalibrationSet(6));
+    const model = JSON.parse(readFileSync(join(scratch, 'this-machine.model.json'), 'utf8'));
+    assert.equal(model.calibration.points, 6);
+    assert.match(model.device.name, /ONNX Runtime/);
+    const predicted = runCli(['predict', 'ResNet18', '--device', join(scratch, 'this-machine.model.json'), '--json']);
+    assert.equal(predicted.status, 0, predicted.stderr);
+    assert.ok(JSON.parse(predicted.stdout).predictedMs > 0);
+  });
+
   it('bad input: NaN or negative latency, fewer measurements than K, a model of another version', () => {
     const nan = write('nan.json', JSON.stringify(paper.slice(0, 30)).replace(/"t_avg":[^,}]+/, '"t_avg":NaN'));
     const negative = write('negative.json', JSON.stringify(paper.slice(0, 30).map((e, i) => (i === 3 ? { ...e, t_avg: -1 } : e))));

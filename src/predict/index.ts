@@ -1,0 +1,6 @@
+export * from './chooser.js';
+export * from './evaluate.js';
+export * from './features.js';
+export * from './metrics.js';
+export * from './model.js';
+export * from './nnls.js';

@@ -8,12 +8,17 @@ import { check, IotnetsError } from '../../errors.js';
 import { summarize } from '../../graph/summary.js';
 import { deviceDifferences, deviceLabel } from '../../runtime/device.js';
 import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
+import { chooseCalibrationSet } from '../../predict/chooser.js';
+import { MIN_CALIBRATION_POINTS } from '../../predict/model.js';
 import { protocolLabel, type Protocol } from '../../runtime/protocols.js';
+import type { SessionSettings } from '../../runtime/session.js';
 import type { BrowserDevice, WebMeasurement, WebPlan } from '../../web/messages.js';
 import { bundlePage, startPageServer } from '../../web/server-node.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { parseInteger } from '../network-options.js';
 import { createProgress, formatDuration } from '../progress.js';
+import { fitAndSave, modelPathFor } from './predict.js';
 
 interface ServeOptions extends MeasurementOptions {
   out: string;
@@ -24,6 +29,7 @@ interface ServeOptions extends MeasurementOptions {
   host: string;
   port: string;
   force?: boolean;
+  calibrationSet?: string;
 }
 
 /** The results file and journal exactly as `iotnets calibrate` keeps them, fed by the page's measurements. */
@@ -115,7 +121,7 @@ function journalRecord(m: WebMeasurement): JournalMeasurement {
   check(
     Array.isArray(t?.timesMs) && t.timesMs.every(isNumber) && [t.t_avg, t.t_std, t.medianCi, t.discarded].every(isNumber) &&
       [t.summary?.median, t.summary?.min, t.summary?.max, t.summary?.p90, t.summary?.count].every(isNumber) &&
-      [m.seconds?.build, m.seconds?.export, m.seconds?.session, m.seconds?.inference].every(isNumber),
+      typeof m.seconds === 'object' && m.seconds !== null && Object.values(m.seconds).every(isNumber),
     `the measurement of network #${m.index} is incomplete; reload the calibration page`,
   );
   const entry = catalogEntry(m.index);
@@ -153,6 +159,103 @@ function lanUrls(port: number): string[] {
     .map((a) => `http://${a!.address}:${port}/`);
 }
 
+/** How the page is to measure, as the command line says. */
+interface ServeSettings {
+  readonly indices: readonly number[];
+  readonly protocol: Protocol;
+  readonly settings: SessionSettings;
+  /** Only an explicit --threads is passed on: the server's core count means nothing to the browser. */
+  readonly threads?: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Serves the calibration page until the browser has measured every network of the plan that `results` lacks, or a
+ * signal stops it; returns the signal's exit code, or 0 when all are measured.
+ */
+async function serveUntilMeasured(results: BrowserResults, serve: ServeSettings): Promise<number> {
+  const { indices, protocol, settings } = serve;
+  const planned = new Set(indices);
+  const remaining = () => indices.filter((i) => !results.has(i));
+  const toMeasure = remaining().length;
+  const script = await bundlePage();
+  const progress = createProgress();
+  const plan = (): WebPlan => ({
+    indices: remaining(),
+    planned: indices.length,
+    protocol,
+    optimization: settings.optimization,
+    ...(serve.threads !== undefined ? { threads: serve.threads } : {}),
+    weightSeed: WEIGHT_SEED,
+    inputSeed: INPUT_SEED,
+  });
+  const useDevice = (body: unknown) => {
+    const device = parseDevice(body, protocol, settings.optimization);
+    if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
+  };
+  // Refusals are the page's to show, and the operator's to see here.
+  const reported = <T>(handle: () => T): T => {
+    try {
+      return handle();
+    } catch (e) {
+      process.stderr.write(`refused: ${(e as Error).message}\n`);
+      throw e;
+    }
+  };
+  const started = performance.now();
+  let measured = 0;
+  const outcome = await runInterruptibly(async (signal) => {
+    let allDone!: () => void;
+    const finished = new Promise<void>((resolve) => {
+      allDone = resolve;
+      signal.addEventListener('abort', () => resolve());
+    });
+    const server = await startPageServer(script, serve.host, serve.port, {
+      plan,
+      device: (body) => reported(() => useDevice(body)),
+      measurement: (body) =>
+        reported(() => {
+          const m = body as WebMeasurement;
+          useDevice(body);
+          check(planned.has(m.index), `network #${String(m.index)} is not in this server's plan`);
+          check(!results.has(m.index), `network #${m.index} is already in ${results.out}`);
+          const record = journalRecord(m);
+          results.add(record);
+          measured += 1;
+          progress.tick(`#${m.index} ${record.spacename}/${record.law}/${record.id}  t_avg ${record.t_avg.toFixed(3)} ms  median ${record.median.toFixed(3)} ms`);
+          return remaining().length;
+        }),
+      replied: (left) => {
+        if (left === 0) allDone();
+      },
+    });
+    const wildcard = serve.host === '0.0.0.0' || serve.host === '::';
+    const local = wildcard ? `http://localhost:${server.port}/` : server.url;
+    console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${indices.length} networks to measure)`);
+    if (wildcard) {
+      const lan = lanUrls(server.port);
+      console.log(
+        lan.length > 0
+          ? `on a phone on the same network, open ${lan.join(' or ')} (plain http gives the page one thread; localhost gets all cores)`
+          : 'no LAN address found: connect this machine to the network the phone is on',
+      );
+    }
+    progress.start(toMeasure);
+    await finished;
+    progress.stop();
+    await server.close();
+  });
+  const served = formatDuration((performance.now() - started) / 1000);
+  const summary = `${measured} networks measured by the browser (served for ${served}); ${results.count} in ${results.out} (journal ${results.journalPath})`;
+  if (outcome.signal) {
+    process.stderr.write(`interrupted by ${outcome.signal}: ${summary}; serve the same --out again to continue\n`);
+  } else {
+    console.log(summary);
+  }
+  return outcome.exitCode;
+}
+
 /** `iotnets serve`: calibrates catalog networks in a browser (a phone, a laptop) over onnxruntime-web. */
 export function register(program: Command): void {
   addMeasurementOptions(
@@ -168,103 +271,40 @@ export function register(program: Command): void {
       .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
       .option('--law <law>', 'only this sampling law, e.g. s6')
       .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
+      .option('--calibration-set <k>', 'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`)')
       .option('--host <address>', 'address to listen on; 0.0.0.0 lets a phone on the same network connect', '127.0.0.1')
       .option('--port <n>', 'port to listen on (0 = any free port)', '0')
       .option('--force', 'add to a results file measured on a different device or setup'),
     'paper',
   ).action(async (o: ServeOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
-    const port = Number(o.port);
-    check(Number.isInteger(port) && port >= 0 && port <= 65535, `--port must be a whole number in 0..65535, got '${o.port}'`);
+    const port = parseInteger(o.port, '--port');
+    check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
+    check(o.calibrationSet === undefined || o.indices === undefined, 'give --calibration-set or --indices, not both');
+    const calibrationSet = o.calibrationSet === undefined ? undefined : parseInteger(o.calibrationSet, '--calibration-set');
+    check(calibrationSet === undefined || calibrationSet >= MIN_CALIBRATION_POINTS, `--calibration-set must be at least ${MIN_CALIBRATION_POINTS}, got ${calibrationSet}`);
+    const listed = o.indices !== undefined ? parseIndexList(o.indices) : calibrationSet !== undefined ? chooseCalibrationSet(calibrationSet) : undefined;
     const indices = selectIndices({
       ...(o.space !== undefined ? { space: o.space } : {}),
       ...(o.law !== undefined ? { law: o.law } : {}),
-      ...(o.indices !== undefined ? { indices: parseIndexList(o.indices) } : {}),
+      ...(listed !== undefined ? { indices: listed } : {}),
       quick: o.quick === true,
     });
-    const planned = new Set(indices);
     const results = new BrowserResults(o.out, o.force === true);
-    const remaining = () => indices.filter((i) => !results.has(i));
-    const toMeasure = remaining().length;
-    if (toMeasure === 0) {
+    try {
+      if (indices.every((i) => results.has(i))) {
+        console.log(`all ${indices.length} networks are already in ${o.out}; nothing to measure`);
+      } else {
+        const threads = o.threads !== undefined ? { threads: settings.threads } : {};
+        process.exitCode = await serveUntilMeasured(results, { indices, protocol, settings, ...threads, host: o.host, port });
+        if (process.exitCode !== 0) return;
+      }
+    } finally {
       results.close();
-      console.log(`all ${indices.length} networks are already in ${o.out}; nothing to measure`);
-      return;
     }
-    const script = await bundlePage();
-    const progress = createProgress();
-    const plan = (): WebPlan => ({
-      indices: remaining(),
-      planned: indices.length,
-      protocol,
-      optimization: settings.optimization,
-      // The server's core count means nothing to the browser: only an explicit --threads is passed on.
-      ...(o.threads !== undefined ? { threads: settings.threads } : {}),
-      weightSeed: WEIGHT_SEED,
-      inputSeed: INPUT_SEED,
-    });
-    const useDevice = (device: BrowserDevice) => {
-      if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
-    };
-    // Refusals are the page's to show, and the operator's to see here.
-    const reported = <T>(handle: () => T): T => {
-      try {
-        return handle();
-      } catch (e) {
-        process.stderr.write(`refused: ${(e as Error).message}\n`);
-        throw e;
-      }
-    };
-    const started = performance.now();
-    let measured = 0;
-    const outcome = await runInterruptibly(async (signal) => {
-      let allDone!: () => void;
-      const finished = new Promise<void>((resolve) => {
-        allDone = resolve;
-        signal.addEventListener('abort', () => resolve());
-      });
-      const server = await startPageServer(script, o.host, port, {
-        plan,
-        device: (body) => reported(() => useDevice(parseDevice(body, protocol, settings.optimization))),
-        measurement: (body) =>
-          reported(() => {
-            const m = body as WebMeasurement;
-            useDevice(parseDevice(body, protocol, settings.optimization));
-            check(planned.has(m.index), `network #${String(m.index)} is not in this server's plan`);
-            check(!results.has(m.index), `network #${m.index} is already in ${o.out}`);
-            const record = journalRecord(m);
-            results.add(record);
-            measured += 1;
-            progress.tick(`#${m.index} ${record.spacename}/${record.law}/${record.id}  t_avg ${record.t_avg.toFixed(3)} ms  median ${record.median.toFixed(3)} ms`);
-            return remaining().length;
-          }),
-        replied: (left) => {
-          if (left === 0) allDone();
-        },
-      });
-      const wildcard = o.host === '0.0.0.0' || o.host === '::';
-      const local = wildcard ? `http://localhost:${server.port}/` : server.url;
-      console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${indices.length} networks to measure)`);
-      if (wildcard) {
-        const lan = lanUrls(server.port);
-        console.log(
-          lan.length > 0
-            ? `on a phone on the same network, open ${lan.join(' or ')} (plain http gives the page one thread; localhost gets all cores)`
-            : 'no LAN address found: connect this machine to the network the phone is on',
-        );
-      }
-      progress.start(toMeasure);
-      await finished;
-      progress.stop();
-      await server.close();
-    }).finally(() => results.close());
-    const served = formatDuration((performance.now() - started) / 1000);
-    const summary = `${measured} networks measured by the browser (served for ${served}); ${results.count} in ${o.out} (journal ${results.journalPath})`;
-    if (outcome.signal) {
-      process.exitCode = outcome.exitCode;
-      process.stderr.write(`interrupted by ${outcome.signal}: ${summary}; serve the same --out again to continue\n`);
-      return;
+    if (calibrationSet !== undefined) {
+      const model = await fitAndSave(o.out, modelPathFor(o.out));
+      console.log(`latency model of ${model.device.name} fit on ${model.points} networks: ${modelPathFor(o.out)} (use it with \`iotnets predict --device\`)`);
     }
-    console.log(summary);
   });
 }

@@ -56,7 +56,7 @@ const measurement = (index: number, t: number): JournalMeasurement => ({
   medianCi: 0,
   protocol: 'paper',
   timesMs: [t],
-  seconds: { build: 0, export: 0, session: 0, inference: 0 },
+  seconds: { build: 0, export: 0, session: 0, inference: 0, release: 0 },
   measuredAt: 'now',
 });
 

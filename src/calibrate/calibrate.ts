@@ -1,14 +1,14 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
+import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
 import type { TrainedNetwork } from '../catalog/netconfigs.js';
 import { check, IotnetsError } from '../errors.js';
-import { summarize } from '../graph/summary.js';
+import { summarize, type GraphSummary } from '../graph/summary.js';
 import { currentDevice, deviceDifferences, type DeviceRecord } from '../runtime/device.js';
 import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
 import { protocolLabel, type Protocol } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
-import { MeasurementAborted } from '../runtime/timing.js';
+import { MeasurementAborted, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import { journalPathFor, JournalWriter, readJournal, type JournalMeasurement } from './journal.js';
 import { resultsDocument, writeFileAtomic } from './results-file.js';
@@ -44,6 +44,7 @@ export interface CalibrationSeconds {
   readonly build: number;
   readonly export: number;
   readonly session: number;
+  readonly release: number;
   /** All timing loops (inference calls plus input generation and loop overhead). */
   readonly timingLoops: number;
   /** Journal appends and results-file writes. */
@@ -91,6 +92,40 @@ function checkWritableFile(path: string, option: string): void {
 
 const elapsed = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
+/** The journal record of one catalog network's measurement; `trained` adds the paper's acc and runid. */
+export function measurementRecord(
+  entry: CatalogEntry,
+  summary: Pick<GraphSummary, 'stateDictElements' | 'flops'>,
+  timing: Timing,
+  seconds: JournalMeasurement['seconds'],
+  trained?: TrainedNetwork,
+): JournalMeasurement {
+  return {
+    type: 'measurement',
+    spacename: entry.space,
+    law: entry.law,
+    id: entry.id,
+    index: entry.index,
+    params: summary.stateDictElements,
+    flops: summary.flops,
+    t_avg: timing.t_avg,
+    t_std: timing.t_std,
+    ...(trained ? { acc: trained.acc, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
+    median: timing.summary.median,
+    min: timing.summary.min,
+    max: timing.summary.max,
+    p90: timing.summary.p90,
+    runs: timing.summary.count,
+    discarded: timing.discarded,
+    stop: timing.stop,
+    medianCi: timing.medianCi,
+    protocol: protocolLabel(timing.protocol),
+    timesMs: timing.timesMs,
+    seconds,
+    measuredAt: new Date().toISOString(),
+  };
+}
+
 /** An I/O error while writing as one line naming the file. */
 function writeError(path: string, e: unknown): IotnetsError {
   return new IotnetsError(`cannot write ${path}: ${(e as Error).message}`);
@@ -129,7 +164,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   } catch (e) {
     throw writeError(journalPath, e);
   }
-  const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, timingLoops: 0, io: 0 };
+  const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, release: 0, timingLoops: 0, io: 0 };
   let lastWrite = 0n;
   const writeResults = () => {
     const t = process.hrtime.bigint();
@@ -164,31 +199,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
         break;
       }
       const { timing, phases } = result;
-      const trained = plan.accuracy?.get(index);
-      const record: JournalMeasurement = {
-        type: 'measurement',
-        spacename: entry.space,
-        law: entry.law,
-        id: entry.id,
-        index,
-        params: summary.stateDictElements,
-        flops: summary.flops,
-        t_avg: timing.t_avg,
-        t_std: timing.t_std,
-        ...(trained ? { acc: trained.acc, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
-        median: timing.summary.median,
-        min: timing.summary.min,
-        max: timing.summary.max,
-        p90: timing.summary.p90,
-        runs: timing.summary.count,
-        discarded: timing.discarded,
-        stop: timing.stop,
-        medianCi: timing.medianCi,
-        protocol: protocolLabel(plan.protocol),
-        timesMs: timing.timesMs,
-        seconds: { build, ...phases },
-        measuredAt: new Date().toISOString(),
-      };
+      const record = measurementRecord(entry, summary, timing, { build, ...phases }, plan.accuracy?.get(index));
       const t1 = process.hrtime.bigint();
       try {
         writer.append(record);
@@ -201,6 +212,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       totals.build += build;
       totals.export += phases.export;
       totals.session += phases.session;
+      totals.release += phases.release;
       totals.timingLoops += phases.inference;
       totals.inferenceCalls += timing.timesMs.reduce((a, b) => a + b, 0) / 1000;
       events.measured(record, measured, toMeasure.length);

@@ -36,7 +36,7 @@ export interface JournalMeasurement extends PaperResult {
   /** Every run in order, warm-up included, in ms. */
   readonly timesMs: readonly number[];
   /** Seconds spent preparing and timing the network. */
-  readonly seconds: { readonly build: number; readonly export: number; readonly session: number; readonly inference: number };
+  readonly seconds: { readonly build: number; readonly export: number; readonly session: number; readonly inference: number; readonly release?: number };
   readonly measuredAt: string;
 }
 

@@ -17,6 +17,8 @@ export interface PhaseSeconds {
   readonly export: number;
   readonly session: number;
   readonly inference: number;
+  /** Freeing the native session. */
+  readonly release: number;
 }
 
 /** A network's timing and what preparing it cost. */
@@ -38,13 +40,18 @@ export async function measureNetwork(
   const t1 = process.hrtime.bigint();
   const session = await openSession(model, graph.inputShape, options.settings);
   const t2 = process.hrtime.bigint();
+  let timing: Timing;
   try {
-    const timing = await timeInference(session, options.protocol, {
+    timing = await timeInference(session, options.protocol, {
       random: new RandomState(INPUT_SEED),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return { timing, phases: { export: seconds(t0, t1), session: seconds(t1, t2), inference: timing.wallSeconds } };
   } finally {
     await session.dispose();
   }
+  const t3 = process.hrtime.bigint();
+  return {
+    timing,
+    phases: { export: seconds(t0, t1), session: seconds(t1, t2), inference: timing.wallSeconds, release: seconds(t2, t3) - timing.wallSeconds },
+  };
 }

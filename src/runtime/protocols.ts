@@ -59,12 +59,12 @@ const PROTOCOLS: { readonly [N in ProtocolName]: ProtocolDef<Extract<Protocol, {
     stop: (_, { keptMs }) => (keptMs.length >= PAPER_DISCARDED_RUNS ? 'runs' : undefined),
   },
   fixed: {
-    description: '--warmup untimed-in-statistics runs, then --runs timed runs on fresh random inputs',
+    description: '--warmup warm-up runs (recorded, left out of the statistics), then --runs runs, each on a fresh random input',
     discarded: (p) => p.warmup,
     stop: (p, { keptMs }) => (keptMs.length >= p.runs ? 'runs' : undefined),
   },
   adaptive: {
-    description: 'warm-up, then runs until the 95% CI of the median is within --target-ci, or --budget seconds or --max-runs are spent',
+    description: '--warmup warm-up runs, then at least --min-runs runs until the 95% CI of the median is within ±--target-ci, --budget seconds are spent or --max-runs are done',
     discarded: (p) => p.warmup,
     stop: (p, { keptMs, elapsedSeconds }) => {
       const n = keptMs.length;

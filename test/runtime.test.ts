@@ -7,6 +7,7 @@ import { catalogEntry, catalogGraph } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
 import { RandomState } from '../src/rng/random-state.js';
 import { currentDevice, deviceDifferences } from '../src/runtime/device.js';
+import { CACHED_INPUTS, InputSequence, sharedInputSequence } from '../src/runtime/inputs.js';
 import { measureNetwork, WEIGHT_SEED } from '../src/runtime/measure.js';
 import { discardedRuns, makeProtocol, protocolLabel, stopReason } from '../src/runtime/protocols.js';
 import { parseSessionSettings } from '../src/runtime/session.js';
@@ -75,7 +76,7 @@ function fakeInference(abortAfter?: { runs: number; controller: AbortController 
 
 test('timing: paper = 10 runs with the first 5 discarded; every run gets a fresh input from the seeded generator', async () => {
   const inference = fakeInference();
-  const timing = await timeInference(inference, makeProtocol('paper'), { random: new RandomState(7) });
+  const timing = await timeInference(inference, makeProtocol('paper'), { random: new InputSequence(6, 7) });
   assert.equal(timing.timesMs.length, 10);
   assert.equal(timing.discarded, 5);
   assert.equal(timing.stop, 'runs');
@@ -89,6 +90,21 @@ test('timing: paper = 10 runs with the first 5 discarded; every run gets a fresh
     assert.deepEqual(seen, fresh);
   }
   assert.notDeepEqual(inference.seen[0], inference.seen[1]);
+});
+
+test('input sequence: generated once per seed and size, the same for every network, cycling after the cache', () => {
+  const inputs = new InputSequence(4, 3);
+  const random = new RandomState(3);
+  const first = new Float32Array(4);
+  const second = new Float32Array(4);
+  random.fillStandardNormal(first);
+  random.fillStandardNormal(second);
+  assert.deepEqual(inputs.get(0), first);
+  assert.deepEqual(inputs.get(1), second);
+  assert.equal(inputs.get(1), inputs.get(1));
+  assert.equal(inputs.get(CACHED_INPUTS + 1), inputs.get(1));
+  assert.equal(sharedInputSequence(4, 3), sharedInputSequence(4, 3));
+  assert.notEqual(sharedInputSequence(4, 3), sharedInputSequence(4, 4));
 });
 
 test('timing: fixed and adaptive protocols stop where they say, and an abort stops between runs', async () => {
@@ -107,7 +123,7 @@ test('timing: fixed and adaptive protocols stop where they say, and an abort sto
   const controller = new AbortController();
   await assert.rejects(
     timeInference(fakeInference({ runs: 3, controller }), makeProtocol('fixed', { warmup: 0, runs: 100 }), {
-      random: new RandomState(0),
+      random: new InputSequence(6, 0),
       signal: controller.signal,
     }),
     MeasurementAborted,

@@ -1,13 +1,14 @@
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { exportOnnx } from '../onnx/export.js';
-import { RandomState } from '../rng/random-state.js';
+import { sharedInputSequence } from './inputs.js';
 import type { Protocol } from './protocols.js';
 import { openSession, type SessionSettings } from './session.js';
 import { timeInference, type Timing } from './timing.js';
 
 /** Seed of the random inputs: every network sees the same input sequence, whatever order it is measured in. */
 export const INPUT_SEED = 1;
+
 
 /** Seed of the random weights networks without a checkpoint get: latency depends on their scale, not their values. */
 export const WEIGHT_SEED = 0;
@@ -43,7 +44,7 @@ export async function measureNetwork(
   let timing: Timing;
   try {
     timing = await timeInference(session, options.protocol, {
-      random: new RandomState(INPUT_SEED),
+      random: sharedInputSequence(session.input.length, INPUT_SEED),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } finally {

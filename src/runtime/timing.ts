@@ -1,10 +1,11 @@
-import { RandomState } from '../rng/random-state.js';
+import type { RandomState } from '../rng/random-state.js';
+import { InputSequence } from './inputs.js';
 import { discardedRuns, stopReason, type Protocol, type StopReason } from './protocols.js';
 import { medianRelativeHalfWidth, numpyMean, numpyStd, summarizeTimes, type TimingSummary } from './stats.js';
 
 /** Something that runs one inference on the values currently in `input`. */
 export interface Inference {
-  /** The input buffer; refilled with fresh random values before every run, outside the timed region. */
+  /** The input buffer; given the next random input before every run, outside the timed region. */
   readonly input: Float32Array;
   run(): Promise<void>;
 }
@@ -38,15 +39,17 @@ export class MeasurementAborted extends Error {
 const NS_PER_MS = 1e6;
 
 /**
- * Times single inferences under `protocol`: before each run the input is refilled with standard-normal values
- * (like the paper's fresh np.random.randn per run) outside the timed region, and only the inference call is
- * timed, with the monotonic high-resolution clock.
+ * Times single inferences under `protocol`: before each run the next standard-normal input (like the paper's fresh
+ * np.random.randn per run) is put in place outside the timed region, and only the inference call is timed, with
+ * the monotonic high-resolution clock. `random` is where inputs come from: a shared InputSequence (generated once,
+ * copied in) or a RandomState (drawn afresh for every run).
  */
 export async function timeInference(
   inference: Inference,
   protocol: Protocol,
-  options: { random: RandomState; signal?: AbortSignal },
+  options: { random: InputSequence | RandomState; signal?: AbortSignal },
 ): Promise<Timing> {
+  const { random } = options;
   const discarded = discardedRuns(protocol);
   const timesMs: number[] = [];
   const kept: number[] = [];
@@ -54,7 +57,8 @@ export async function timeInference(
   let stop: StopReason | undefined;
   for (;;) {
     if (options.signal?.aborted) throw new MeasurementAborted();
-    options.random.fillStandardNormal(inference.input);
+    if (random instanceof InputSequence) inference.input.set(random.get(timesMs.length));
+    else random.fillStandardNormal(inference.input);
     const t0 = process.hrtime.bigint();
     await inference.run();
     const t1 = process.hrtime.bigint();

@@ -11,7 +11,7 @@ import { LATENCY_HEADER, latencyCells } from '../cli/latency-table.js';
 import { exportOnnx } from '../onnx/export.js';
 import { RandomState } from '../rng/random-state.js';
 import { protocolLabel } from '../runtime/protocols.js';
-import { timeInference } from '../runtime/timing.js';
+import { timeInference, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
 
@@ -74,11 +74,12 @@ async function measure(index: number, plan: WebPlan): Promise<Omit<WebMeasuremen
     logSeverityLevel: 3,
   });
   const t3 = performance.now();
+  let timing: Timing;
   try {
     const shape = [1, ...graph.inputShape];
     const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
     const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) };
-    const timing = await timeInference(
+    timing = await timeInference(
       {
         input,
         async run() {
@@ -88,10 +89,15 @@ async function measure(index: number, plan: WebPlan): Promise<Omit<WebMeasuremen
       plan.protocol,
       { random: new RandomState(plan.inputSeed) },
     );
-    return { index, timing, seconds: { build: seconds(t0, t1), export: seconds(t1, t2), session: seconds(t2, t3), inference: timing.wallSeconds } };
   } finally {
     await session.release();
   }
+  const release = seconds(t3, performance.now()) - timing.wallSeconds;
+  return {
+    index,
+    timing,
+    seconds: { build: seconds(t0, t1), export: seconds(t1, t2), session: seconds(t2, t3), inference: timing.wallSeconds, release },
+  };
 }
 
 /** `42 s`, `7 min`: an ETA needs no more precision. */
@@ -118,6 +124,8 @@ function createView() {
   device.className = 'device';
   const bar = element('progress');
   const status = element('p', 'loading the plan...');
+  const hint = element('p');
+  hint.className = 'device';
   const table = element('table');
   const header = element('tr', '', element('thead', '', table));
   for (const h of ['#', 'network', ...LATENCY_HEADER]) element('th', h, header);
@@ -140,8 +148,12 @@ function createView() {
         element('td', typeof cell === 'number' ? formatNumber(cell) : cell, tr);
       }
     },
+    hint(text: string) {
+      hint.textContent = text;
+    },
     finish(text: string) {
       status.textContent = text;
+      hint.textContent = '';
     },
     fail(message: string) {
       status.textContent = message;
@@ -162,6 +174,9 @@ async function run(view: ReturnType<typeof createView>): Promise<void> {
   const device = browserDevice(plan, threads);
   view.device(device);
   await post('/device', { device });
+  // A phone that dims its screen suspends the tab; the lock exists only on https or localhost, hence the hint too.
+  await navigator.wakeLock?.request('screen').catch(() => undefined);
+  view.hint('keep this tab in front and the screen on until it says done');
   const measuredBefore = plan.planned - plan.indices.length;
   view.progress(measuredBefore, plan.planned, undefined);
   const started = performance.now();

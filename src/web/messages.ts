@@ -1,3 +1,4 @@
+import type { JournalMeasurement } from '../calibrate/journal.js';
 import type { DeviceRecord } from '../runtime/device.js';
 import type { Protocol } from '../runtime/protocols.js';
 import type { OptimizationLevel } from '../runtime/session.js';
@@ -30,20 +31,13 @@ export interface BrowserDevice extends DeviceRecord {
   readonly ortVersions: Readonly<Record<string, string | undefined>>;
 }
 
-/** Seconds spent per step of one browser measurement, as the Node journal records them. */
-export interface WebSeconds {
-  readonly build: number;
-  readonly export: number;
-  readonly session: number;
-  readonly inference: number;
-}
-
 /** POST /device and POST /measurement bodies; /device carries only `device`, to be refused before any work. */
 export interface WebMeasurement {
   readonly device: BrowserDevice;
   readonly index: number;
   readonly timing: Timing;
-  readonly seconds: WebSeconds;
+  /** Seconds per step, as the Node journal records them. */
+  readonly seconds: JournalMeasurement['seconds'];
 }
 
 /** The JSON reply to every POST: `error` is a one-line reason the server refused it. */

@@ -1,5 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
+import { measurementRecord } from '../../calibrate/calibrate.js';
 import { journalPathFor, JournalWriter, readJournal, type JournalDevice, type JournalMeasurement } from '../../calibrate/journal.js';
 import { resultsDocument, writeFileAtomic } from '../../calibrate/results-file.js';
 import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
@@ -115,7 +116,7 @@ function parseDevice(body: unknown, protocol: Protocol, optimization: string): B
   return d as BrowserDevice;
 }
 
-/** The journal record of a browser measurement: the same fields `iotnets calibrate` writes. */
+/** The journal record of a browser measurement, refused when the page sent an incomplete one. */
 function journalRecord(m: WebMeasurement): JournalMeasurement {
   const t = m.timing;
   check(
@@ -125,30 +126,7 @@ function journalRecord(m: WebMeasurement): JournalMeasurement {
     `the measurement of network #${m.index} is incomplete; reload the calibration page`,
   );
   const entry = catalogEntry(m.index);
-  const summary = summarize(catalogGraph(entry));
-  return {
-    type: 'measurement',
-    spacename: entry.space,
-    law: entry.law,
-    id: entry.id,
-    index: m.index,
-    params: summary.stateDictElements,
-    flops: summary.flops,
-    t_avg: t.t_avg,
-    t_std: t.t_std,
-    median: t.summary.median,
-    min: t.summary.min,
-    max: t.summary.max,
-    p90: t.summary.p90,
-    runs: t.summary.count,
-    discarded: t.discarded,
-    stop: t.stop,
-    medianCi: t.medianCi,
-    protocol: protocolLabel(t.protocol),
-    timesMs: t.timesMs,
-    seconds: m.seconds,
-    measuredAt: new Date().toISOString(),
-  };
+  return measurementRecord(entry, summarize(catalogGraph(entry)), t, m.seconds);
 }
 
 /** The http URLs other devices on this machine's networks can open, one per IPv4 LAN address. */

@@ -9,7 +9,7 @@ import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
 import { formatNumber } from '../cli/format.js';
 import { LATENCY_HEADER, latencyCells } from '../cli/latency-table.js';
 import { exportOnnx } from '../onnx/export.js';
-import { RandomState } from '../rng/random-state.js';
+import { sharedInputSequence } from '../runtime/inputs.js';
 import { protocolLabel } from '../runtime/protocols.js';
 import { timeInference, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
@@ -87,7 +87,7 @@ async function measure(index: number, plan: WebPlan): Promise<Omit<WebMeasuremen
         },
       },
       plan.protocol,
-      { random: new RandomState(plan.inputSeed) },
+      { random: sharedInputSequence(input.length, plan.inputSeed) },
     );
   } finally {
     await session.release();

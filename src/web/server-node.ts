@@ -9,7 +9,6 @@ import { IotnetsError } from '../errors.js';
 import type { WebPlan, WebReply } from './messages.js';
 
 const PAGE_ENTRY = fileURLToPath(new URL('./calibrate-page.ts', import.meta.url));
-const CLOCK_SHIM = fileURLToPath(new URL('./hrtime-shim.ts', import.meta.url));
 
 /** onnxruntime-web's dist folder: the wasm binary and the loader the page fetches at run time. */
 const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
@@ -36,8 +35,6 @@ export async function bundlePage(): Promise<string> {
     target: 'es2022',
     // The build that loads its wasm binary and loader from env.wasm.wasmPaths (served below) instead of inlining them.
     conditions: ['onnxruntime-web-use-extern-wasm'],
-    define: { 'process.hrtime.bigint': 'browserHrtimeBigint' },
-    inject: [CLOCK_SHIM],
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;

@@ -36,7 +36,6 @@ export class MeasurementAborted extends Error {
   }
 }
 
-
 /**
  * Times single inferences under `protocol`: before each run the next standard-normal input (like the paper's fresh
  * np.random.randn per run) is put in place outside the timed region, and only the inference call is timed, with

@@ -7,6 +7,7 @@ import * as info from './info.js';
 import * as list from './list.js';
 import * as pareto from './pareto.js';
 import * as predict from './predict.js';
+import * as quickstart from './quickstart.js';
 import * as report from './report.js';
 import * as runModel from './run-model.js';
 import * as select from './select.js';
@@ -18,4 +19,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict];
+export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict];

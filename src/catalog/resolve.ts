@@ -10,15 +10,18 @@ export type NetworkRef =
   | { readonly space: string; readonly law: string | Ranges; readonly id: number }
   | { readonly model: string; readonly args?: Args };
 
-/** A network resolved to its identity, arguments and graph. */
-export interface ResolvedNetwork {
-  /** Catalog index when the network is one the paper trained. */
+/** Who a network is: catalog index (when the paper trained it), space/law/id or model name, and its arguments. */
+export interface NetworkIdentity {
   readonly index?: number;
   readonly space?: string;
   readonly law?: string | Ranges;
   readonly id?: number;
   readonly model?: string;
   readonly args: Args;
+}
+
+/** A network resolved to its identity, arguments and graph. */
+export interface ResolvedNetwork extends NetworkIdentity {
   readonly graph: Graph;
 }
 
@@ -50,13 +53,7 @@ export function networkLabel(n: ResolvedNetwork): string {
 }
 
 /** The machine-readable description of a network printed by `info --json` and `catalog --json`. */
-export interface NetworkRecord {
-  readonly index?: number;
-  readonly space?: string;
-  readonly law?: string | Ranges;
-  readonly id?: number;
-  readonly model?: string;
-  readonly args: Args;
+export interface NetworkRecord extends NetworkIdentity {
   readonly inputShape: readonly number[];
   readonly numClasses: number;
   readonly stateDictElements: number;

@@ -48,11 +48,18 @@ function optionalNumber(x: unknown): number | undefined {
   return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
 }
 
+/** A CPU model string without trademark noise: 'Intel(R) Xeon(R) Processor' -> 'Intel Xeon'. */
+function shortCpuName(cpuModel: unknown): unknown {
+  return typeof cpuModel === 'string'
+    ? cpuModel.replace(/\((R|TM|tm)\)|\b(Processor|CPU)\b|@.*$/g, '').replace(/\s+/g, ' ').trim()
+    : cpuModel;
+}
+
 /** The device a record names by name, model, cpuModel or hostname (in that preference), if it names one. */
 export function deviceInfo(raw: unknown): DeviceInfo | undefined {
   if (typeof raw === 'string' && raw.trim() !== '') return { name: raw, details: {} };
   if (!isRecord(raw)) return undefined;
-  const name = [raw.name, raw.model, raw.cpuModel, raw.hostname].find((x): x is string => typeof x === 'string' && x.trim() !== '');
+  const name = [raw.name, raw.model, shortCpuName(raw.cpuModel), raw.hostname].find((x): x is string => typeof x === 'string' && x.trim() !== '');
   return name === undefined ? undefined : { name, details: raw };
 }
 

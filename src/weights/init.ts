@@ -1,7 +1,7 @@
 import type { Graph, Module, Node } from '../graph/graph.js';
 import type { OpKind } from '../graph/ops.js';
 import { numel, type StateDict, type Tensor } from '../graph/tensor.js';
-import { RandomState } from '../rng/random-state.js';
+import { Sfc32 } from '../rng/sfc32.js';
 
 /**
  * Mean and mean square of one activation element under the initialisation below, estimated by treating activations
@@ -90,19 +90,13 @@ function moduleInputMoments(graph: Graph): Map<string, Moments> {
   return byModule;
 }
 
-/** Fills `out` with independent draws from U(low, high). */
-function fillUniform(rng: RandomState, out: Float32Array, low: number, high: number): Float32Array {
-  const width = high - low;
-  for (let i = 0; i < out.length; i++) out[i] = low + width * rng.randomSample();
-  return out;
-}
-
-function float32(shape: readonly number[], data: Float32Array): Tensor {
-  return { dtype: 'float32', shape, data };
+/** A float32 tensor of `shape` drawn from U(low, high). */
+function uniform(rng: Sfc32, shape: readonly number[], low: number, high: number): Tensor {
+  return { dtype: 'float32', shape, data: rng.fillUniform(new Float32Array(numel(shape)), low, high) };
 }
 
 /** The tensors of one module, drawn in state_dict order. */
-type ModuleInit = (module: Module, input: Moments, rng: RandomState) => Tensor[];
+type ModuleInit = (module: Module, input: Moments, rng: Sfc32) => Tensor[];
 
 /**
  * Convolutions and linear layers: weights ~ U(+-sqrt(6/fan_in)) (PyTorch's kaiming_uniform_ for ReLU networks),
@@ -112,10 +106,10 @@ const weightedInit: ModuleInit = (module, _input, rng) => {
   const [weight, bias] = module.params;
   const fanIn = numel(weight!.shape.slice(1));
   const bound = Math.sqrt(6 / fanIn);
-  const tensors = [float32(weight!.shape, fillUniform(rng, new Float32Array(numel(weight!.shape)), -bound, bound))];
+  const tensors = [uniform(rng, weight!.shape, -bound, bound)];
   if (bias) {
     const b = 1 / Math.sqrt(fanIn);
-    tensors.push(float32(bias.shape, fillUniform(rng, new Float32Array(numel(bias.shape)), -b, b)));
+    tensors.push(uniform(rng, bias.shape, -b, b));
   }
   return tensors;
 };
@@ -135,14 +129,13 @@ const BATCHNORM_GAIN = uniformMeanSquare(GAMMA) * uniformMeanInverse(VARIANCE_FA
 /** BatchNorm in eval mode as after training: running statistics near the input's estimated mean and variance. */
 const batchNormInit: ModuleInit = (module, input, rng) => {
   const c = module.params[0]!.shape;
-  const n = c[0]!;
   const inputVariance = Math.max(variance(input), 1e-4);
   const spread = 0.1 * Math.sqrt(inputVariance);
   return [
-    float32(c, fillUniform(rng, new Float32Array(n), GAMMA[0], GAMMA[1])),
-    float32(c, fillUniform(rng, new Float32Array(n), -BETA, BETA)),
-    float32(c, fillUniform(rng, new Float32Array(n), input.mean - spread, input.mean + spread)),
-    float32(c, fillUniform(rng, new Float32Array(n), VARIANCE_FACTOR[0] * inputVariance, VARIANCE_FACTOR[1] * inputVariance)),
+    uniform(rng, c, GAMMA[0], GAMMA[1]),
+    uniform(rng, c, -BETA, BETA),
+    uniform(rng, c, input.mean - spread, input.mean + spread),
+    uniform(rng, c, VARIANCE_FACTOR[0] * inputVariance, VARIANCE_FACTOR[1] * inputVariance),
     { dtype: 'int64', shape: [], data: new BigInt64Array(1) },
   ];
 };
@@ -154,12 +147,12 @@ const MODULE_INIT: Partial<Record<OpKind, ModuleInit>> = {
 };
 
 /**
- * A deterministic random state_dict for `graph`: the same seed always gives the same tensors. Magnitudes are
- * realistic for a trained network in eval mode: activations stay near unit scale (no denormals, no blow-up) and
- * every running_var is positive.
+ * A deterministic random state_dict for `graph`: the same seed always gives the same tensors (drawn with Sfc32, not
+ * NumPy's stream: latency depends on the weights' scale, not their values). Magnitudes are realistic for a trained
+ * network in eval mode: activations stay near unit scale (no denormals, no blow-up) and every running_var is positive.
  */
 export function initWeights(graph: Graph, seed: number): StateDict {
-  const rng = new RandomState(seed);
+  const rng = new Sfc32(seed);
   const inputs = moduleInputMoments(graph);
   const weights: StateDict = new Map();
   for (const module of graph.modules) {

@@ -6,12 +6,19 @@ import { check, IotnetsError } from '../errors.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
 import { currentDevice, deviceDifferences, type DeviceRecord } from '../runtime/device.js';
 import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
-import { protocolLabel, type Protocol } from '../runtime/protocols.js';
+import { protocolLabel, type Protocol, type ProtocolName } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import { journalPathFor, JournalWriter, readJournal, type JournalMeasurement } from './journal.js';
 import { resultsDocument, writeFileAtomic } from './results-file.js';
+
+/**
+ * The protocol a calibration times networks with unless told otherwise: a measurement engineer's (warm-up, then runs
+ * until the median is precise), not the paper's 10 runs, whose 5 kept runs leave session setup a large share of the
+ * wall time and its mean exposed to outliers.
+ */
+export const DEFAULT_CALIBRATION_PROTOCOL: ProtocolName = 'adaptive';
 
 /** What to calibrate: catalog indices in measuring order, where to write, and how to measure. */
 export interface CalibrationPlan {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { calibrate } from '../../calibrate/calibrate.js';
+import { calibrate, DEFAULT_CALIBRATION_PROTOCOL } from '../../calibrate/calibrate.js';
 import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
 import { deviceLabel } from '../../runtime/device.js';
+import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { formatDuration, createProgress } from '../progress.js';
 import { readAccuracyFile } from '../accuracy-file.js';
@@ -32,7 +33,10 @@ export function register(program: Command): void {
       .description(
         "time the paper's catalog networks on this machine (all 1617 unless filtered) and write the paper's results " +
           'format (t_avg/t_std in ms) to --out, with a journal of full timing records beside it; resumable: re-run ' +
-          'the same command to continue after an interruption',
+          `the same command to continue after an interruption. Each network is timed with the ${DEFAULT_CALIBRATION_PROTOCOL} protocol by ` +
+          `default (${PROTOCOL_DEFAULTS.warmup} warm-up runs, then runs until the median's 95% CI is within ` +
+          `±${100 * PROTOCOL_DEFAULTS.targetRelativeCi}% or ${PROTOCOL_DEFAULTS.budgetSeconds} s per network are spent); ` +
+          "--protocol paper reproduces the paper's 10 runs exactly",
       )
       .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
       .option('--quick', 'only the built-in subset of 36 networks: the smallest and largest of each (space, law) group')
@@ -43,7 +47,7 @@ export function register(program: Command): void {
       .option('--force', 'add to a results file measured on a different device or setup')
       .option('--calibration-set <k>', 'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`)')
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
-    'paper',
+    DEFAULT_CALIBRATION_PROTOCOL,
   ).action(async (o: CalibrateOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
     check(o.calibrationSet === undefined || o.indices === undefined, 'give --calibration-set or --indices, not both');

@@ -55,6 +55,8 @@ export async function openSession(model: Uint8Array, inputShape: readonly number
       executionMode: 'sequential',
       graphOptimizationLevel: settings.optimization,
       logSeverityLevel: 3,
+      // Memory arena, memory pattern and initializer allocation stay at ORT's defaults: switching them made creating
+      // catalog sessions no cheaper (within 2%), and switching off arena and pattern together slowed inference 4%.
     });
   } catch (e) {
     throw new IotnetsError(`ONNX Runtime could not load the model: ${(e as Error).message.split('\n')[0]}`);

@@ -4,3 +4,4 @@ export * from './features.js';
 export * from './metrics.js';
 export * from './model.js';
 export * from './nnls.js';
+export * from './onnxruntime-plan.js';

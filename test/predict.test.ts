@@ -3,17 +3,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { parseResults } from '../src/analysis/results.js';
 import { CATALOG } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
-import { GraphBuilder } from '../src/graph/graph.js';
+import { catalogGraph } from '../src/catalog/catalog.js';
+import { GraphBuilder, type Graph } from '../src/graph/graph.js';
+import { exportOnnx } from '../src/onnx/export.js';
 import { RandomState } from '../src/rng/random-state.js';
 import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
 import { evaluatePredictor, measuredNetworks, simulatedNoiseFloor } from '../src/predict/evaluate.js';
-import { catalogFeatures, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
+import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
 import { budgetRegret, frontRecall, kendallTauB, predictionMetrics, type ScoredNetwork } from '../src/predict/metrics.js';
 import { fitLatencyModel, modelToJson, parseLatencyModel, predictLatencyMs } from '../src/predict/model.js';
 import { nnls } from '../src/predict/nnls.js';
+import { onnxRuntimePlan, type OrtKernel } from '../src/predict/onnxruntime-plan.js';
+import { initWeights } from '../src/weights/init.js';
 import { runCli } from './support/cli.js';
 import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
 
@@ -33,7 +39,7 @@ function everyLayerClass() {
 }
 
 describe('latency features', () => {
-  it('count work, traffic, groups and layers per layer class from the graph', () => {
+  it('count work, traffic, groups and layers per layer class, and per ONNX Runtime kernel class, from the graph', () => {
     const f = namedFeatures(latencyFeatures(everyLayerClass()));
     assert.deepEqual(
       Object.fromEntries(Object.entries(f).filter(([, v]) => v !== 0)),
@@ -69,8 +75,92 @@ describe('latency features', () => {
         'copy.bytes': 4 * (512 + 256 + 768),
         // c1 12, bn 4 x 4 floats, c2 36, c3 144 + 8, c4 288 + 8, fc 1920 + 10
         'weights.bytes': 4 * 2442,
+        // ONNX Runtime (NCHWc block 16): c1 with b1 and the ReLU folded in, c2 (depthwise) and c4 (3 < 16 and 4 < 16
+        // input channels, read unblocked) run blocked with 16 output channels; c3 (2 channels per group) stays NCHW and
+        // takes the Add; r, c2 and c4 are reordered back for their NCHW readers; concat, pool, flatten and fc remain.
+        'ort.conv.calls': 1,
+        'ort.nchwcConv.calls': 3,
+        'ort.reorder.calls': 3,
+        'ort.other.calls': 4,
+        // c1 192 + 1024, c2 1024 + 1024, c3 256 + 512 (added) + 512, c4 256 + 1024, fc 192 + 10
+        'ort.compute.bytes': 4 * 6026,
+        // r 1024 -> 256, c2 1024 -> 256, c4 1024 -> 512
+        'ort.reorder.bytes': 4 * 4096,
+        // concat 512 + 256 + 768, pool 768 + 192, flatten 192 + 192
+        'ort.other.bytes': 4 * 2880,
+        'ort.nchwcConv.macs': 64 * 16 * 3 + 64 * 16 * 4 * 9,
+        'ort.nchwcDepthwise.macs': 64 * 16 * 9,
+        'ort.grouped.macs': 64 * 8 * 2 * 9,
+        'ort.linear.macs': 192 * 10,
+        'ort.conv.groups': 2,
+        'ort.im2col.bytes': 4 * 64 * 4 * 9,
       },
     );
+  });
+
+  it('the families cover every feature, sharing only the fixed cost per inference', () => {
+    const { layers, onnxruntime } = FEATURE_FAMILIES;
+    assert.deepEqual([...new Set([...layers.columns, ...onnxruntime.columns])].sort((a, b) => a - b), [...FEATURE_NAMES.keys()]);
+    assert.deepEqual(layers.columns.filter((j) => onnxruntime.columns.includes(j)).map((j) => FEATURE_NAMES[j]), ['network']);
+  });
+});
+
+/**
+ * Kernel calls ONNX Runtime's CPU provider runs for `graph` at optimisation level all, by OrtKernel, and the gcd of
+ * the output channels of its blocked convolutions (which it pads to whole NCHWc blocks; 1 when there are none).
+ */
+async function ortKernelCounts(graph: Graph): Promise<{ counts: Map<OrtKernel, number>; paddedChannels: number }> {
+  const path = join(scratch, `${graph.name}.optimized.onnx`);
+  const session = await ort.InferenceSession.create(exportOnnx(graph, initWeights(graph, 0)), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    optimizedModelFilePath: path,
+    logSeverityLevel: 3,
+  });
+  await session.release();
+  const model = onnxProto.onnx.ModelProto.decode(readFileSync(path));
+  const dims = new Map(model.graph!.initializer!.map((t) => [t.name!, (t.dims ?? []).map(Number)]));
+  const kernelOf: Record<string, OrtKernel> = {
+    Conv: 'conv',
+    'com.microsoft:FusedConv': 'conv',
+    'com.microsoft.nchwc:Conv': 'nchwcConv',
+    'com.microsoft.nchwc:ReorderInput': 'reorderInput',
+    'com.microsoft.nchwc:ReorderOutput': 'reorderOutput',
+    'com.microsoft.nchwc:MaxPool': 'nchwcPool',
+    'com.microsoft.nchwc:AveragePool': 'nchwcPool',
+    MaxPool: 'pool',
+    AveragePool: 'pool',
+    BatchNormalization: 'batchnorm',
+    Relu: 'relu',
+    Add: 'add',
+    Concat: 'concat',
+    Gemm: 'linear',
+    Flatten: 'flatten',
+  };
+  const counts = new Map<OrtKernel, number>();
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let paddedChannels = 0;
+  for (const node of model.graph!.node!) {
+    const op = node.domain ? `${node.domain}:${node.opType}` : node.opType!;
+    const kernel = kernelOf[op] ?? 'other';
+    counts.set(kernel, (counts.get(kernel) ?? 0) + 1);
+    if (kernel === 'nchwcConv') paddedChannels = gcd(paddedChannels, dims.get(node.input![1]!)![0]!);
+  }
+  return { counts, paddedChannels: paddedChannels || 1 };
+}
+
+describe('ONNX Runtime plan', () => {
+  it('runs the kernels ONNX Runtime runs after optimising, on a hand-made graph and two networks of every space', async () => {
+    const spaces = [...new Set(CATALOG.map((e) => e.space))];
+    const graphs = [everyLayerClass(), ...spaces.flatMap((space) => CATALOG.filter((e) => e.space === space).slice(0, 2).map((e) => catalogGraph(e)))];
+    // The hand-made graph's blocked convolutions have 4 and 8 output channels, padded to one block: its size here.
+    const block = (await ortKernelCounts(graphs[0]!)).paddedChannels;
+    for (const graph of graphs) {
+      const { counts } = await ortKernelCounts(graph);
+      const planned = new Map<OrtKernel, number>();
+      for (const call of onnxRuntimePlan(graph, block)) planned.set(call.kernel, (planned.get(call.kernel) ?? 0) + 1);
+      assert.deepEqual(Object.fromEntries([...planned].sort()), Object.fromEntries([...counts].sort()), `${graph.name}, NCHWc block ${block}`);
+    }
   });
 });
 
@@ -135,11 +225,13 @@ describe('metrics', () => {
 });
 
 describe('calibration set chooser', () => {
-  const candidates = Array.from({ length: 40 }, (_, i) => ({
-    id: 100 + i,
-    group: i < 30 ? 'big' : 'small',
-    features: Float64Array.from([1, i * i, 40 - i]),
-  }));
+  // Two of the ONNX Runtime features the chooser spreads over vary; the rest are 0.
+  const [first, second] = FEATURE_FAMILIES.onnxruntime.columns.slice(1);
+  const candidates = Array.from({ length: 40 }, (_, i) => {
+    const features = new Float64Array(FEATURE_NAMES.length);
+    [features[0], features[first!], features[second!]] = [1, i * i, 40 - i];
+    return { id: 100 + i, group: i < 30 ? 'big' : 'small', features };
+  });
 
   it('gives each group picks in proportion to its size, distinct and in ascending order', () => {
     const chosen = chooseDiverse(candidates, 8, 3);
@@ -162,37 +254,47 @@ describe('calibration set chooser', () => {
 
 describe('latency model', () => {
   const features = catalogFeatures();
-  const truth = Float64Array.from(FEATURE_NAMES, (name) => ({ network: 2, 'conv1x1.macs': 1e-7, 'depthwise.macs': 2e-6, 'batchnorm.layers': 0.05, 'copy.bytes': 1e-6 })[name] ?? 0);
-  const exact = (i: number) => features[i]!.reduce((s, v, j) => s + v * truth[j]!, 0);
+  const costs = (perUnit: Record<string, number>) => Float64Array.from(FEATURE_NAMES, (name) => perUnit[name] ?? 0);
+  const layerCosts = costs({ network: 2, 'conv1x1.macs': 1e-7, 'depthwise.macs': 2e-6, 'batchnorm.layers': 0.05, 'copy.bytes': 1e-6 });
+  const kernelCosts = costs({ network: 1, 'ort.nchwcConv.macs': 5e-8, 'ort.conv.macs': 2e-7, 'ort.reorder.calls': 0.02, 'ort.other.bytes': 5e-7 });
+  const exact = (truth: Float64Array, i: number) => features[i]!.reduce((s, v, j) => s + v * truth[j]!, 0);
   const device = { name: 'synthetic', details: { cores: 4 } };
 
-  it('recovers an additive cost from 50 diverse networks within a few percent on the whole catalog', () => {
-    const model = fitLatencyModel(
-      chooseCalibrationSet(50).map((index) => ({ index, features: features[index]!, latencyMs: exact(index) })),
-      device,
-    );
-    const errors = CATALOG.map((e) => Math.abs(predictLatencyMs(model, features[e.index]!) / exact(e.index) - 1)).sort((a, b) => a - b);
-    assert.ok(errors[Math.floor(errors.length / 2)]! < 0.02, `median error ${errors[Math.floor(errors.length / 2)]}`);
-    assert.ok([...model.coefficients].every((c) => c >= 0));
-    assert.equal(model.calibration.length, 50);
-  });
+  for (const [family, truth] of [
+    ['layers', layerCosts],
+    ['onnxruntime', kernelCosts],
+  ] as const) {
+    it(`recovers an additive cost per ${family} feature from 50 diverse networks within a few percent on the whole catalog`, () => {
+      const model = fitLatencyModel(
+        chooseCalibrationSet(50).map((index) => ({ index, features: features[index]!, latencyMs: exact(truth, index) })),
+        device,
+      );
+      assert.equal(model.family, family);
+      const errors = CATALOG.map((e) => Math.abs(predictLatencyMs(model, features[e.index]!) / exact(truth, e.index) - 1)).sort((a, b) => a - b);
+      assert.ok(errors[Math.floor(errors.length / 2)]! < 0.02, `median error ${errors[Math.floor(errors.length / 2)]}`);
+      assert.ok([...model.coefficients].every((c) => c >= 0));
+      assert.ok(FEATURE_NAMES.every((_, j) => model.coefficients[j] === 0 || FEATURE_FAMILIES[family].columns.includes(j)), 'only its family costs');
+      assert.equal(model.calibration.length, 50);
+    });
+  }
 
-  it('round-trips through its JSON file with the device record', () => {
+  it('round-trips through its JSON file with the device record and feature family', () => {
     const model = fitLatencyModel(
-      [0, 400, 800, 1200, 1600].map((index) => ({ index, features: features[index]!, latencyMs: exact(index) })),
+      [0, 400, 800, 1200, 1600].map((index) => ({ index, features: features[index]!, latencyMs: exact(layerCosts, index) })),
       device,
     );
     const back = parseLatencyModel(JSON.parse(JSON.stringify(modelToJson(model))), 'model.json');
     assert.deepEqual(back, model);
   });
 
-  it('refuses too few networks and model files of another version or feature set', () => {
+  it('refuses too few networks and model files of another version, feature set or family', () => {
     assert.throws(() => fitLatencyModel([{ features: features[0]!, latencyMs: 1 }], device), /at least 5 measured networks, got 1/);
-    const json = modelToJson(fitLatencyModel([0, 1, 2, 3, 4].map((i) => ({ features: features[i]!, latencyMs: exact(i) })), device));
+    const json = modelToJson(fitLatencyModel([0, 1, 2, 3, 4].map((i) => ({ features: features[i]!, latencyMs: exact(layerCosts, i) })), device));
     const cases: [unknown, RegExp][] = [
-      [{ ...json, version: 2 }, /latency model version 2, this iotnets reads version 1; refit/],
+      [{ ...json, version: 1 }, /latency model version 1, this iotnets reads version 2; refit/],
       [{ ...json, coefficients: { ...json.coefficients, 'tensorcore.macs': 1 } }, /features differ .*unknown tensorcore\.macs/],
       [{ ...json, coefficients: { ...json.coefficients, network: -1 } }, /coefficient network is -1, not a non-negative number/],
+      [{ ...json, family: 'tflite' }, /feature family "tflite" is not one of layers, onnxruntime/],
       [{ format: 'other' }, /not an iotnets latency model/],
     ];
     for (const [input, message] of cases) assert.throws(() => parseLatencyModel(input, 'm.json'), (e) => e instanceof IotnetsError && message.test(e.message));
@@ -262,7 +364,7 @@ describe('predict CLI', { skip: sharedMissing }, () => {
       [['predict', 'eval', '--results', negative, '--k', '10'], /entry 3 .* t_avg -1, not a positive number of ms/],
       [['predict', 'eval', '--results', few, '--k', '20'], /has 12 valid measurements; --k 20 needs at least 22/],
       [['predict', 'fit', '--results', few, '--k', '20'], /has 12 valid measurements, fewer than --k 20/],
-      [['predict', '--device', old, '--index', '0'], /latency model version 0, this iotnets reads version 1/],
+      [['predict', '--device', old, '--index', '0'], /latency model version 0, this iotnets reads version 2/],
     ];
     for (const [args, message] of cases) {
       const { status, stderr } = runCli(args);

@@ -1,7 +1,7 @@
 import { CATALOG } from '../catalog/catalog.js';
 import { check } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
-import { catalogFeatures, type FeatureVector } from './features.js';
+import { catalogFeatures, FEATURE_FAMILIES, type FeatureVector } from './features.js';
 
 /** A network the chooser may pick: an identifier, its group (search space) and its latency features. */
 export interface ChooserCandidate {
@@ -10,11 +10,17 @@ export interface ChooserCandidate {
   readonly features: FeatureVector;
 }
 
-/** Features on a common scale: log(1 + x) standardized over the candidates, constant columns dropped. */
+/**
+ * The features the chooser spreads picks over: ONNX Runtime's kernel features. Fewer and less redundant than the
+ * per-layer ones, they gave calibration sets that predict better on the MacBook and on this machine alike.
+ */
+const DIVERSITY_COLUMNS = FEATURE_FAMILIES.onnxruntime.columns;
+
+/** Diversity features on a common scale: log(1 + x) standardized over the candidates, constant columns dropped. */
 function standardized(candidates: readonly ChooserCandidate[]): Float64Array[] {
   const n = candidates.length;
-  const logs = candidates.map((c) => c.features.map((x) => Math.log1p(x)));
-  const columns = [...candidates[0]!.features.keys()];
+  const logs = candidates.map((c) => Float64Array.from(DIVERSITY_COLUMNS, (j) => Math.log1p(c.features[j]!)));
+  const columns = [...DIVERSITY_COLUMNS.keys()];
   const mean = columns.map((j) => logs.reduce((s, r) => s + r[j]!, 0) / n);
   const sd = columns.map((j) => Math.sqrt(logs.reduce((s, r) => s + (r[j]! - mean[j]!) ** 2, 0) / n));
   const kept = columns.filter((j) => sd[j]! > 0);
@@ -90,7 +96,8 @@ function kMedoids(z: readonly Float64Array[], points: readonly number[], k: numb
 
 /**
  * Picks k diverse candidates to measure: each group (search space) gets picks in proportion to its size, and within a
- * group the picks are k-medoids in standardized log-feature space, so they spread over laws, depth, width and work.
+ * group the picks are k-medoids in standardized log space of the ONNX Runtime features, so they spread over depth,
+ * width, work and kernel mix.
  * Deterministic for a seed; returns candidate ids in ascending order.
  */
 export function chooseDiverse(candidates: readonly ChooserCandidate[], k: number, seed = 0): number[] {

@@ -2,7 +2,7 @@ import type { Measurement } from '../analysis/results.js';
 import { check } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { chooseDiverse } from './chooser.js';
-import { catalogFeatures, type FeatureVector } from './features.js';
+import { catalogFeatures, FEATURE_FAMILIES, type FeatureFamily, type FeatureVector } from './features.js';
 import { predictionMetrics, type PredictionMetrics, type ScoredNetwork } from './metrics.js';
 import { fitLatencyModel, MIN_CALIBRATION_POINTS, predictLatencyMs } from './model.js';
 
@@ -59,6 +59,8 @@ export interface Evaluation extends AveragedMetrics {
   readonly heldOut: number;
   /** Lowest and highest Spearman rho over the repeats. */
   readonly spearmanRange: readonly [number, number];
+  /** How many repeats' models chose each feature family. */
+  readonly families: Readonly<Record<FeatureFamily, number>>;
 }
 
 /** Options of a repeated held-out evaluation. */
@@ -120,17 +122,19 @@ export function evaluatePredictor(networks: readonly MeasuredNetwork[], options:
     `${source} has ${networks.length} valid measurements; --k ${k} needs at least ${k + 2} (${k} to calibrate, 2 or more to score); lower --k or measure more networks`,
   );
   const runs: PredictionMetrics[] = [];
+  const families = Object.fromEntries(Object.keys(FEATURE_FAMILIES).map((f) => [f, 0])) as Record<FeatureFamily, number>;
   for (let r = 0; r < repeats; r++) {
     const chosen = calibrationSet(networks, k, sets, (options.seed ?? 0) + r);
     const model = fitLatencyModel(
       [...chosen].map((i) => networks[i]!),
       { name: source, details: {} },
     );
+    families[model.family]++;
     const heldOut = networks.filter((_, i) => !chosen.has(i));
     runs.push(predictionMetrics(heldOut.map((n) => scored(n, predictLatencyMs(model, n.features)))));
   }
   const rhos = runs.map((m) => m.spearman);
-  return { k, repeats, sets, heldOut: networks.length - k, ...averageMetrics(runs), spearmanRange: [Math.min(...rhos), Math.max(...rhos)] };
+  return { k, repeats, sets, heldOut: networks.length - k, ...averageMetrics(runs), spearmanRange: [Math.min(...rhos), Math.max(...rhos)], families };
 }
 
 /** How well a second measurement of the same networks agrees with the first: the floor any prediction is judged against. */

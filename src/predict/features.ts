@@ -3,6 +3,7 @@ import type { Graph, Node } from '../graph/graph.js';
 import { OPS, type OpDef, type OpKind, type OpOf, type Shape } from '../graph/ops.js';
 import { summarize } from '../graph/summary.js';
 import { numel } from '../graph/tensor.js';
+import { onnxRuntimePlan, type ConvolutionKind, type OrtKernel, type OrtKernelCall } from './onnxruntime-plan.js';
 
 /**
  * What a layer costs a runtime: the classes differ in how fast a device turns their work into time
@@ -57,19 +58,71 @@ const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inputs: readonly Shape[]) => Laye
   flatten: () => undefined,
 };
 
-/**
- * Names of the latency features, in vector order. Units: `network` is 1 (fixed cost of one inference), `*.layers`
- * counts layers (per-operator overhead), `*.groups` counts convolution groups, `*.macs` multiply-accumulates,
- * `*.bytes` activation bytes read plus written, `weights.bytes` parameter bytes (float32).
- */
-export const FEATURE_NAMES: readonly string[] = [
-  'network',
+/** How ONNX Runtime kernels group for their per-call overhead. */
+type OrtCallClass = 'conv' | 'nchwcConv' | 'reorder' | 'other';
+/** How they group for memory traffic: compute kernels (convolutions, linear), layout reorders, the rest. */
+type OrtByteClass = 'compute' | 'reorder' | 'other';
+/** How their multiply-accumulates group: blocked or plain layout, dense, depthwise (blocked BatchNorm too) or grouped. */
+type OrtMacClass = 'nchwcConv' | 'nchwcDepthwise' | 'conv' | 'depthwise' | 'grouped' | 'linear';
+
+const ORT_CALL_CLASSES: readonly OrtCallClass[] = ['conv', 'nchwcConv', 'reorder', 'other'];
+const ORT_BYTE_CLASSES: readonly OrtByteClass[] = ['compute', 'reorder', 'other'];
+const ORT_MAC_CLASSES: readonly OrtMacClass[] = ['nchwcConv', 'nchwcDepthwise', 'conv', 'depthwise', 'grouped', 'linear'];
+
+const ORT_CLASSES: { [K in OrtKernel]: { readonly calls: OrtCallClass; readonly bytes: OrtByteClass } } = {
+  conv: { calls: 'conv', bytes: 'compute' },
+  nchwcConv: { calls: 'nchwcConv', bytes: 'compute' },
+  linear: { calls: 'other', bytes: 'compute' },
+  reorderInput: { calls: 'reorder', bytes: 'reorder' },
+  reorderOutput: { calls: 'reorder', bytes: 'reorder' },
+  batchnorm: { calls: 'other', bytes: 'other' },
+  relu: { calls: 'other', bytes: 'other' },
+  add: { calls: 'other', bytes: 'other' },
+  concat: { calls: 'other', bytes: 'other' },
+  pool: { calls: 'other', bytes: 'other' },
+  nchwcPool: { calls: 'other', bytes: 'other' },
+  flatten: { calls: 'other', bytes: 'other' },
+  other: { calls: 'other', bytes: 'other' },
+};
+
+const LAYER_FEATURES: readonly string[] = [
   ...MAC_CLASSES.map((c) => `${c}.macs`),
   ...GROUP_CLASSES.map((c) => `${c}.groups`),
   ...LAYER_CLASSES.map((c) => `${c}.layers`),
   ...LAYER_CLASSES.map((c) => `${c}.bytes`),
   'weights.bytes',
 ];
+
+const ORT_FEATURES: readonly string[] = [
+  ...ORT_CALL_CLASSES.map((c) => `ort.${c}.calls`),
+  ...ORT_BYTE_CLASSES.map((c) => `ort.${c}.bytes`),
+  ...ORT_MAC_CLASSES.map((c) => `ort.${c}.macs`),
+  'ort.conv.groups',
+  'ort.im2col.bytes',
+];
+
+/**
+ * Names of the latency features, in vector order. `network` is 1 (fixed cost of one inference). The layer features
+ * describe what PyTorch runs, one call per module: `*.layers` counts layers, `*.groups` convolution groups, `*.macs`
+ * multiply-accumulates, `*.bytes` activation bytes read plus written, `weights.bytes` parameter bytes (float32). The
+ * `ort.*` features describe what ONNX Runtime runs after its graph optimisations (see onnxruntime-plan.ts): `*.calls`
+ * kernel calls, `*.bytes` bytes they read and write (blocked channels padded), `*.macs` multiply-accumulates they
+ * compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
+ * input of plain-layout k×k convolutions.
+ */
+export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES];
+
+/** A set of features that together describe how one kind of runtime spends time; a model uses one family. */
+export type FeatureFamily = 'layers' | 'onnxruntime';
+
+/**
+ * The columns of each feature family (`network` in both): `layers`, one call per layer as PyTorch runs the network;
+ * `onnxruntime`, ONNX Runtime's kernels after BatchNorm folding, ReLU/Add fusion and the NCHWc layout transform.
+ */
+export const FEATURE_FAMILIES: { readonly [F in FeatureFamily]: { readonly columns: readonly number[] } } = {
+  layers: { columns: [0, ...LAYER_FEATURES.map((_, i) => 1 + i)] },
+  onnxruntime: { columns: [0, ...ORT_FEATURES.map((_, i) => 1 + LAYER_FEATURES.length + i)] },
+};
 
 const FEATURE_INDEX = new Map(FEATURE_NAMES.map((name, i) => [name, i]));
 
@@ -94,12 +147,40 @@ function addNode(features: FeatureVector, graph: Graph, node: Node): void {
   if (node.op.kind === 'conv2d' && node.op.groups > 1) features[slot(`${layerClass}.groups`)] += node.op.groups;
 }
 
+/** The MAC class of a convolution by kind, in plain and in blocked layout (blocked grouped ones run the dense kernel). */
+const ORT_CONV_MAC_CLASS: { [K in ConvolutionKind]: { readonly plain: OrtMacClass; readonly blocked: OrtMacClass } } = {
+  dense: { plain: 'conv', blocked: 'nchwcConv' },
+  depthwise: { plain: 'depthwise', blocked: 'nchwcDepthwise' },
+  grouped: { plain: 'grouped', blocked: 'nchwcConv' },
+};
+
+/** The MAC class of a kernel call that computes MACs: a convolution's by kind and layout, else the linear layer's. */
+function ortMacClass(call: OrtKernelCall): OrtMacClass {
+  if (call.convolution === undefined) return 'linear';
+  const classes = ORT_CONV_MAC_CLASS[call.convolution];
+  return call.kernel === 'nchwcConv' ? classes.blocked : classes.plain;
+}
+
+function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
+  const classes = ORT_CLASSES[call.kernel];
+  features[slot(`ort.${classes.calls}.calls`)] += 1;
+  features[slot(`ort.${classes.bytes}.bytes`)] += FLOAT_BYTES * call.inputs.reduce((sum, s) => sum + numel(s), numel(call.output));
+  if (call.macs > 0) features[slot(`ort.${ortMacClass(call)}.macs`)] += call.macs;
+  const op = call.node.op;
+  if (call.kernel === 'conv' && op.kind === 'conv2d') {
+    if (op.groups > 1) features[slot('ort.conv.groups')] += op.groups;
+    // im2col unfolds each output pixel's receptive field, input channels x kernel area: MACs / output channels per group.
+    if (op.kernel[0] * op.kernel[1] > 1) features[slot('ort.im2col.bytes')] += (FLOAT_BYTES * call.macs) / (op.outChannels / op.groups);
+  }
+}
+
 /** The latency features of a network (batch 1, float32); computed once per network, predictions are then dot products. */
 export function latencyFeatures(graph: Graph): FeatureVector {
   const features = new Float64Array(FEATURE_NAMES.length);
   features[slot('network')] = 1;
   for (const node of graph.nodes) addNode(features, graph, node);
   features[slot('weights.bytes')] = summarize(graph).weightBytes;
+  for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
   return features;
 }
 

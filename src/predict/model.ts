@@ -1,6 +1,6 @@
 import type { DeviceInfo } from '../analysis/results.js';
 import { check, IotnetsError } from '../errors.js';
-import { FEATURE_NAMES, type FeatureVector } from './features.js';
+import { FEATURE_FAMILIES, FEATURE_NAMES, type FeatureFamily, type FeatureVector } from './features.js';
 import { nnls } from './nnls.js';
 
 /** One measured network of the device being calibrated. */
@@ -15,11 +15,13 @@ export interface CalibrationPoint {
 }
 
 /**
- * A device's latency model: milliseconds = coefficients · features, every coefficient >= 0 (a cost per layer,
- * per MAC, per byte of a layer class), fit on the calibration networks.
+ * A device's latency model: milliseconds = coefficients · features, every coefficient >= 0 (a cost per layer or
+ * kernel call, per MAC, per byte of a class), fit on the calibration networks.
  */
 export interface LatencyModel {
   readonly device: DeviceInfo;
+  /** The feature family that explained the calibration networks best; the other features cost 0. */
+  readonly family: FeatureFamily;
   /** Cost per unit of each feature, ms, in FEATURE_NAMES order. */
   readonly coefficients: Float64Array;
   /** Catalog indices of the calibration networks, when they are catalog networks. */
@@ -30,7 +32,7 @@ export interface LatencyModel {
 
 /** Latency model files name their format and version; a reader refuses any other. */
 export const MODEL_FORMAT = 'iotnets-latency-model';
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 
 /** Fewest measured networks a fit accepts: fewer cannot separate the fixed cost from the work-dependent costs. */
 export const MIN_CALIBRATION_POINTS = 5;
@@ -44,9 +46,64 @@ const RIDGE = 0.3;
 /** Relative spread (t_std / t_avg) at which a calibration point's weight drops to 1/√2 of a clean point's. */
 const NOISY_SPREAD = 0.2;
 
+/** A calibration point's weight: 1 / latency (relative error), lowered for a noisy measurement. */
+function pointWeight(p: CalibrationPoint): number {
+  const spread = (p.latencyStdMs ?? 0) / p.latencyMs;
+  return 1 / (p.latencyMs * Math.sqrt(1 + (spread / NOISY_SPREAD) ** 2));
+}
+
 /**
- * Fits the per-layer cost model to measured networks by non-negative least squares on relative errors
- * (so a 5 ms and a 2 s network count alike), with columns scaled to unit size and a light ridge.
+ * Non-negative least squares on weighted relative errors using only `columns`, each scaled to unit root-mean-square
+ * (so the ridge treats a cost per layer and a cost per MAC alike); returns a cost for every feature, 0 outside `columns`.
+ */
+function fitColumns(points: readonly CalibrationPoint[], columns: readonly number[]): Float64Array {
+  const cols = columns.length;
+  const rows = points.length + cols;
+  const weights = points.map(pointWeight);
+  const scale = columns.map((j) => Math.sqrt(points.reduce((sum, p, i) => sum + (p.features[j]! * weights[i]!) ** 2, 0) / points.length));
+  const a = new Float64Array(rows * cols);
+  const b = new Float64Array(rows);
+  points.forEach((p, i) => {
+    columns.forEach((j, k) => {
+      if (scale[k]! > 0) a[i * cols + k] = (p.features[j]! * weights[i]!) / scale[k]!;
+    });
+    b[i] = p.latencyMs * weights[i]!;
+  });
+  for (let k = 0; k < cols; k++) a[(points.length + k) * cols + k] = Math.sqrt(RIDGE);
+  const solution = nnls({ rows, cols, data: a }, b);
+  const coefficients = new Float64Array(FEATURE_NAMES.length);
+  columns.forEach((j, k) => (coefficients[j] = scale[k]! > 0 ? solution[k]! / scale[k]! : 0));
+  return coefficients;
+}
+
+/**
+ * Squared log ratio of predicted to measured latency of each point when it is predicted from a fit on the others
+ * (a factor-2 miss counts alike either way; a prediction of 0 counts as a miss by a huge factor).
+ */
+function leaveOneOutErrors(points: readonly CalibrationPoint[], columns: readonly number[]): number[] {
+  return points.map((p, i) => {
+    const predicted = dot(fitColumns(points.filter((_, j) => j !== i), columns), p.features);
+    return Math.log(Math.max(predicted, Number.MIN_VALUE) / p.latencyMs) ** 2;
+  });
+}
+
+/** Whether `challenger`'s errors are lower than `incumbent`'s on the same points by more than one standard error. */
+function clearlyBetter(challenger: readonly number[], incumbent: readonly number[]): boolean {
+  const gains = incumbent.map((e, i) => e - challenger[i]!);
+  const mean = gains.reduce((s, g) => s + g, 0) / gains.length;
+  const variance = gains.reduce((s, g) => s + (g - mean) ** 2, 0) / (gains.length - 1);
+  return mean > Math.sqrt(variance / gains.length);
+}
+
+/** Feature families in order of preference: the paper's per-layer model first. */
+const FAMILIES = Object.keys(FEATURE_FAMILIES) as FeatureFamily[];
+
+/**
+ * Fits an additive cost model to measured networks by non-negative least squares on relative errors (so a 5 ms and
+ * a 2 s network count alike) with a light ridge, on one feature family: the per-layer family unless another predicts
+ * left-out calibration networks better by more than one standard error. So a device is modelled by what its runtime
+ * executes, and a few noisy measurements do not switch a PyTorch device to ONNX Runtime's kernels (on the MacBook,
+ * taking the family with the lower mean error did that for 2 to 3 of 20 random sets of 10 or 20 networks).
  */
 export function fitLatencyModel(points: readonly CalibrationPoint[], device: DeviceInfo): LatencyModel {
   check(
@@ -54,37 +111,26 @@ export function fitLatencyModel(points: readonly CalibrationPoint[], device: Dev
     `a latency model needs at least ${MIN_CALIBRATION_POINTS} measured networks, got ${points.length}; measure more (20 recommended)`,
   );
   for (const p of points) check(Number.isFinite(p.latencyMs) && p.latencyMs > 0, `calibration latency ${p.latencyMs} ms is not a positive number`);
-  const features = FEATURE_NAMES.length;
-  const rows = points.length + features;
-  const weights = points.map((p) => {
-    const spread = (p.latencyStdMs ?? 0) / p.latencyMs;
-    return 1 / (p.latencyMs * Math.sqrt(1 + (spread / NOISY_SPREAD) ** 2));
-  });
-  // Scaling each column to unit root-mean-square makes the ridge treat a cost per layer and a cost per MAC alike.
-  const scale = new Float64Array(features);
-  points.forEach((p, i) => {
-    for (let j = 0; j < features; j++) scale[j] = scale[j]! + (p.features[j]! * weights[i]!) ** 2;
-  });
-  for (let j = 0; j < features; j++) scale[j] = Math.sqrt(scale[j]! / points.length);
-  const a = new Float64Array(rows * features);
-  const b = new Float64Array(rows);
-  points.forEach((p, i) => {
-    for (let j = 0; j < features; j++) if (scale[j]! > 0) a[i * features + j] = (p.features[j]! * weights[i]!) / scale[j]!;
-    b[i] = p.latencyMs * weights[i]!;
-  });
-  for (let j = 0; j < features; j++) a[(points.length + j) * features + j] = Math.sqrt(RIDGE);
-  const solution = nnls({ rows, cols: features, data: a }, b);
-  const coefficients = solution.map((x, j) => (scale[j]! > 0 ? x / scale[j]! : 0));
+  let family = FAMILIES[0]!;
+  let errors = leaveOneOutErrors(points, FEATURE_FAMILIES[family].columns);
+  for (const challenger of FAMILIES.slice(1)) {
+    const challengerErrors = leaveOneOutErrors(points, FEATURE_FAMILIES[challenger].columns);
+    if (clearlyBetter(challengerErrors, errors)) [family, errors] = [challenger, challengerErrors];
+  }
+  const coefficients = fitColumns(points, FEATURE_FAMILIES[family].columns);
   const calibration = points.flatMap((p) => (p.index === undefined ? [] : [p.index]));
-  return { device, coefficients, calibration, points: points.length };
+  return { device, family, coefficients, calibration, points: points.length };
+}
+
+function dot(coefficients: Float64Array, features: FeatureVector): number {
+  let ms = 0;
+  for (let j = 0; j < coefficients.length; j++) ms += coefficients[j]! * features[j]!;
+  return ms;
 }
 
 /** Predicted latency (ms) of a network from its features: one dot product. */
 export function predictLatencyMs(model: LatencyModel, features: FeatureVector): number {
-  const c = model.coefficients;
-  let ms = 0;
-  for (let j = 0; j < c.length; j++) ms += c[j]! * features[j]!;
-  return ms;
+  return dot(model.coefficients, features);
 }
 
 /** One feature's share of a prediction: its value, the device's cost per unit, and their product. */
@@ -108,13 +154,16 @@ export interface LatencyModelJson {
   readonly version: typeof MODEL_VERSION;
   readonly device: { readonly name: string; readonly details: Readonly<Record<string, unknown>> };
   readonly method: string;
+  /** The feature family the model uses. */
+  readonly family: FeatureFamily;
   /** Cost per feature unit, ms, keyed by feature name. */
   readonly coefficients: Readonly<Record<string, number>>;
   readonly calibration: { readonly points: number; readonly indices: readonly number[] };
 }
 
 /** What a model file says about how it was fit. */
-const METHOD = 'additive per-layer-class cost, non-negative least squares on relative error, ridge 0.3';
+const METHOD =
+  'additive cost per feature, non-negative least squares on relative error, ridge 0.3; per-layer features unless a family predicts left-out networks better by one standard error';
 
 /** The model as its JSON file content. */
 export function modelToJson(model: LatencyModel): LatencyModelJson {
@@ -123,6 +172,7 @@ export function modelToJson(model: LatencyModel): LatencyModelJson {
     version: MODEL_VERSION,
     device: { name: model.device.name, details: model.device.details },
     method: METHOD,
+    family: model.family,
     coefficients: Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, model.coefficients[j]!])),
     calibration: { points: model.points, indices: model.calibration },
   };
@@ -153,10 +203,16 @@ export function parseLatencyModel(json: unknown, source: string): LatencyModel {
   const values = FEATURE_NAMES.map((n) => coefficients[n]);
   const bad = FEATURE_NAMES.find((_, j) => typeof values[j] !== 'number' || !Number.isFinite(values[j]) || (values[j] as number) < 0);
   check(bad === undefined, () => `${source}: coefficient ${bad} is ${JSON.stringify(coefficients[bad!])}, not a non-negative number; ${refit}`);
+  const family = json.family;
+  check(
+    typeof family === 'string' && FAMILIES.includes(family as FeatureFamily),
+    `${source}: feature family ${JSON.stringify(family)} is not one of ${FAMILIES.join(', ')}; ${refit}`,
+  );
   const calibration = isRecord(json.calibration) ? json.calibration : {};
   const indices = Array.isArray(calibration.indices) ? calibration.indices.filter((i): i is number => Number.isInteger(i)) : [];
   return {
     device: { name: device.name, details: isRecord(device.details) ? device.details : {} },
+    family: family as FeatureFamily,
     coefficients: Float64Array.from(values as number[]),
     calibration: indices,
     points: typeof calibration.points === 'number' ? calibration.points : indices.length,

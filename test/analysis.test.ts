@@ -7,7 +7,6 @@ import {
   bestUnder,
   checkAgainstGraphs,
   compareDevices,
-  failOnProblems,
   joinAccuracy,
   memoryBytes,
   networkFacts,
@@ -28,6 +27,7 @@ import {
 } from '../src/analysis/index.js';
 import { catalogEntry, catalogGraph } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
+import { failOnProblems } from '../src/problems.js';
 import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
 
 type Raw = Record<string, unknown>;

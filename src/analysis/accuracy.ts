@@ -1,6 +1,6 @@
 import { CATALOG, catalogIndexOf } from '../catalog/catalog.js';
 import { check } from '../errors.js';
-import type { Problem } from './problems.js';
+import type { Problem } from '../problems.js';
 import type { Measurement } from './results.js';
 
 /** Accuracies read from a NetConfigs.json-format file or a CSV/JSON mapping, keyed by catalog index and by run id. */

@@ -5,7 +5,6 @@ export * from './front.js';
 export * from './network-facts.js';
 export * from './objectives.js';
 export * from './pareto.js';
-export * from './problems.js';
 export * from './results.js';
 export * from './select.js';
 export * from './units.js';

@@ -1,6 +1,6 @@
 import { catalogEntry, catalogIndexOf } from '../catalog/catalog.js';
 import { check } from '../errors.js';
-import type { Problem } from './problems.js';
+import type { Problem } from '../problems.js';
 
 /** One network's measured latency on a device, matched to the paper catalog. */
 export interface Measurement {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { joinAccuracy, parseAccuracyCsv, parseAccuracyJson, type AccuracyTable } from '../analysis/accuracy.js';
 import { networkFacts, withMemory } from '../analysis/network-facts.js';
 import type { NetworkCandidate } from '../analysis/objectives.js';
-import { describeProblems, failOnProblems, type Problem } from '../analysis/problems.js';
+import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
 import { IotnetsError } from '../errors.js';
 

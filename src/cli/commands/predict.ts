@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { failOnProblems } from '../../analysis/problems.js';
+import { failOnProblems } from '../../problems.js';
 import type { DeviceInfo, Measurement } from '../../analysis/results.js';
 import { formatLatency } from '../../analysis/units.js';
 import { journalPathFor, readJournal } from '../../calibrate/journal.js';

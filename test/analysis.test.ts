@@ -12,8 +12,6 @@ import {
   networkFacts,
   paretoFront,
   paretoFront2,
-  parseAccuracyCsv,
-  parseAccuracyJson,
   parseFormat,
   parseLatencyMs,
   parseMemoryBytes,
@@ -25,6 +23,7 @@ import {
   type NetworkPoint,
   type Objective,
 } from '../src/analysis/index.js';
+import { parseAccuracyCsv, parseAccuracyJson } from '../src/catalog/accuracy.js';
 import { catalogEntry, catalogGraph } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
 import { failOnProblems } from '../src/problems.js';
@@ -330,15 +329,6 @@ describe('accuracy sources', () => {
     assert.deepEqual(joined.problems.map((p) => p.message), ['#1527 (random_net_resnext/s3/10, runid r1527) has no accuracy in a.json']);
     assert.equal(joined.unmatchedAccuracies, 1);
     assert.equal(joinAccuracy(measured).problems.length, 2);
-  });
-
-  test('bad accuracy files are reported entry by entry or refused in one line', () => {
-    const table = parseAccuracyCsv('index,acc\n687,91.5\n99999,0.5\n687,0.4\n', 'a.csv');
-    assert.deepEqual(table.problems.map((p) => p.kind), ['bad-accuracy', 'not-in-catalog']);
-    const duplicate = parseAccuracyCsv('index,acc\n687,0.5\n687,0.4\n', 'b.csv');
-    assert.deepEqual(duplicate.problems.map((p) => p.kind), ['duplicate']);
-    expectThrows(() => parseAccuracyCsv('name,score\nx,1\n', 'c.csv'), /^c\.csv: the CSV header must name an accuracy column/);
-    expectThrows(() => parseAccuracyJson(42, 'd.json'), /^d\.json: expected a NetConfigs\.json-format array or an object/);
   });
 });
 

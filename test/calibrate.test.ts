@@ -93,7 +93,7 @@ test('journal: a torn last line is reported and cut before the next append; a ba
 });
 
 test("results file: the paper's fields with sorted keys in catalog order, acc and runid from an accuracy import", () => {
-  const accuracy = new Map([[3, { index: 3, acc: 0.9, runid: 'abc' }]]);
+  const accuracy = new Map([[3, { index: 3, accuracy: 0.9, runid: 'abc' }]]);
   const doc = JSON.parse(resultsDocument([measurement(7, 2), measurement(3, 1)], accuracy));
   assert.deepEqual(doc, [
     { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', spacename: 'random_net_densenet', t_avg: 1, t_std: 0.5 },

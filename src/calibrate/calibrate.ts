@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
-import type { TrainedNetwork } from '../catalog/netconfigs.js';
+import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { check, IotnetsError } from '../errors.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
 import { currentDevice, deviceDifferences, type DeviceRecord } from '../runtime/device.js';
@@ -28,7 +28,7 @@ export interface CalibrationPlan {
   readonly settings: SessionSettings;
   readonly protocol: Protocol;
   /** Accuracy and run ids (an imported NetConfigs.json) to carry into the results. */
-  readonly accuracy?: ReadonlyMap<number, TrainedNetwork>;
+  readonly accuracy?: ReadonlyMap<number, AccuracyEntry>;
   /** Accept a journal measured on a different device or setup. */
   readonly force?: boolean;
 }
@@ -105,7 +105,7 @@ export function measurementRecord(
   summary: Pick<GraphSummary, 'stateDictElements' | 'flops'>,
   timing: Timing,
   seconds: JournalMeasurement['seconds'],
-  trained?: TrainedNetwork,
+  trained?: AccuracyEntry,
 ): JournalMeasurement {
   return {
     type: 'measurement',
@@ -117,7 +117,7 @@ export function measurementRecord(
     flops: summary.flops,
     t_avg: timing.t_avg,
     t_std: timing.t_std,
-    ...(trained ? { acc: trained.acc, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
+    ...(trained ? { acc: trained.accuracy, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
     median: timing.summary.median,
     min: timing.summary.min,
     max: timing.summary.max,

@@ -1,11 +1,11 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { TrainedNetwork } from '../catalog/netconfigs.js';
+import type { AccuracyEntry } from '../catalog/accuracy.js';
 import type { JournalMeasurement, PaperResult } from './journal.js';
 
 /** The paper-format result of a journal measurement, with acc/runid from `accuracy` when the journal lacks them. */
-export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, TrainedNetwork>): PaperResult {
+export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): PaperResult {
   const trained = accuracy?.get(m.index);
-  const acc = m.acc ?? trained?.acc;
+  const acc = m.acc ?? trained?.accuracy;
   const runid = m.runid ?? trained?.runid;
   // Keys in sorted order, as the original's json.dump(sort_keys=True) wrote them.
   return {
@@ -23,7 +23,7 @@ export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number
 }
 
 /** The results document: one paper-format object per measured network, in catalog order. */
-export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, TrainedNetwork>): string {
+export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, AccuracyEntry>): string {
   const sorted = [...measurements].sort((a, b) => a.index - b.index);
   return `${JSON.stringify(sorted.map((m) => paperResult(m, accuracy)), null, 4)}\n`;
 }

@@ -1,3 +1,3 @@
 export * from './catalog.js';
 export * from './resolve.js';
-export * from './netconfigs.js';
+export * from './accuracy.js';

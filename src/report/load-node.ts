@@ -1,61 +1,30 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { joinAccuracy, parseAccuracyCsv, parseAccuracyJson, type AccuracyTable } from '../analysis/accuracy.js';
+import { joinAccuracy } from '../analysis/accuracy.js';
 import { networkFacts, withMemory } from '../analysis/network-facts.js';
 import type { NetworkCandidate } from '../analysis/objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
+import { loadAccuracyFile } from '../catalog/load-file.js';
+import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { IotnetsError } from '../errors.js';
-
-const READ_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file; check the path',
-  EISDIR: 'is a directory; pass a file',
-  EACCES: 'permission denied; make the file readable',
-};
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    const reason = READ_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
-    if (reason) throw new IotnetsError(`${path}: ${reason}`);
-    throw e;
-  }
-}
-
-/** Parses JSON as Python's json module writes it: bare NaN and Infinity values (unreadable to JSON.parse) become null. */
-function parsePythonJson(text: string, path: string): unknown {
-  if (text.trim() === '') throw new IotnetsError(`${path}: the file is empty; pass a results file with measurements`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    try {
-      return JSON.parse(text.replace(/(:\s*|\[\s*|,\s*)-?(?:NaN|Infinity)\b/g, '$1null'));
-    } catch (e) {
-      throw new IotnetsError(`${path}: not valid JSON (${(e as Error).message}); pass a results file in the paper's format`);
-    }
-  }
-}
+import { readJsonFile } from '../io/files-node.js';
 
 /** A results file's name without directory, 'results_' prefix and extension: the device name when the file has none. */
 export function deviceNameFromPath(path: string): string {
   return basename(path, extname(path)).replace(/^results_/, '') || basename(path);
 }
 
-/** The first device record of the journal `iotnets calibrate` keeps beside a results file, if there is one. */
-async function journalDevice(resultsPath: string): Promise<DeviceInfo | undefined> {
-  const journal = join(dirname(resultsPath), `${basename(resultsPath, extname(resultsPath))}.journal.jsonl`);
-  const text = await readFile(journal, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    try {
-      const record = JSON.parse(line) as { type?: unknown };
-      if (record.type === 'device') return deviceInfo(record);
-    } catch {
-      // A torn or foreign line names no device; keep looking.
-    }
+/** The first device record of the journal `iotnets calibrate` keeps beside a results file, if there is a readable one. */
+function journalDevice(resultsPath: string): DeviceInfo | undefined {
+  try {
+    return deviceInfo(readJournal(journalPathFor(resultsPath)).devices[0]);
+  } catch (e) {
+    // A damaged journal only loses the device name; the results file itself is what is being read.
+    if (e instanceof IotnetsError) return undefined;
+    throw e;
   }
-  return undefined;
 }
 
 /**
@@ -63,16 +32,9 @@ async function journalDevice(resultsPath: string): Promise<DeviceInfo | undefine
  * journal beside it, else by the file name.
  */
 export async function loadResults(path: string): Promise<Results & { deviceName: string }> {
-  const results = parseResults(parsePythonJson(await readText(path), path), path);
-  const device = results.device ?? (await journalDevice(path));
+  const results = parseResults(readJsonFile(path, 'a results file with measurements'), path);
+  const device = results.device ?? journalDevice(path);
   return { ...results, deviceName: device?.name ?? deviceNameFromPath(path) };
-}
-
-/** Reads an accuracy file: CSV by its .csv extension, JSON otherwise (NetConfigs.json format or a mapping). */
-export async function loadAccuracy(path: string): Promise<AccuracyTable> {
-  const text = await readText(path);
-  if (extname(path).toLowerCase() === '.csv') return parseAccuracyCsv(text, path);
-  return parseAccuracyJson(parsePythonJson(text, path), path);
 }
 
 /** The browser build of the Vega runtime, to inline into self-contained HTML. */
@@ -108,7 +70,7 @@ const SKIP_HINT = 'fix the file or pass --skip-invalid to analyse the remaining 
  */
 export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
   const results = await loadResults(source.results);
-  const table = source.accuracy === undefined ? undefined : await loadAccuracy(source.accuracy);
+  const table = source.accuracy === undefined ? undefined : loadAccuracyFile(source.accuracy);
   const graphProblems = checkAgainstGraphs(results.measurements, networkFacts);
   const mismatched = new Set(graphProblems.map((p) => p.index));
   const joined = joinAccuracy(results.measurements.filter((m) => !mismatched.has(m.index)), table);

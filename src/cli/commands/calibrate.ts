@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { calibrate, DEFAULT_CALIBRATION_PROTOCOL } from '../../calibrate/calibrate.js';
 import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
+import { catalogAccuracies } from '../../catalog/accuracy.js';
+import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { formatDuration, createProgress } from '../progress.js';
-import { readAccuracyFile } from '../accuracy-file.js';
 import { runInterruptibly } from '../interrupt.js';
 import { check } from '../../errors.js';
 import { chooseCalibrationSet } from '../../predict/chooser.js';
@@ -43,7 +44,7 @@ export function register(program: Command): void {
       .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
       .option('--law <law>', 'only this sampling law, e.g. s6')
       .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
-      .option('--accuracy <file>', "the paper's NetConfigs.json: adds acc and runid to every result")
+      .option('--accuracy <file>', "the paper's NetConfigs.json (or a CSV/JSON mapping of catalog index to accuracy): adds acc and runid to every result")
       .option('--force', 'add to a results file measured on a different device or setup')
       .option('--calibration-set <k>', 'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`)')
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
@@ -62,7 +63,7 @@ export function register(program: Command): void {
       ...(listed !== undefined ? { indices: listed } : {}),
       quick: o.quick === true,
     });
-    const accuracy = o.accuracy === undefined ? undefined : readAccuracyFile(o.accuracy);
+    const accuracy = o.accuracy === undefined ? undefined : catalogAccuracies(loadAccuracyFile(o.accuracy));
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
       const progress = createProgress();

@@ -21,9 +21,9 @@ import {
 } from '../../predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../../predict/features.js';
 import { fitLatencyModel, latencyBreakdown, modelToJson, parseLatencyModel, predictLatencyMs, type LatencyModel } from '../../predict/model.js';
+import { readJsonFile } from '../../io/files-node.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { loadResults } from '../../report/load-node.js';
-import { readJsonFile } from '../accuracy-file.js';
 import { formatTable, printJson } from '../format.js';
 import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
 

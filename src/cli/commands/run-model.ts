@@ -1,14 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
+import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { parseIndexList } from '../../calibrate/subsets.js';
 import { check, IotnetsError } from '../../errors.js';
 import { currentDevice, deviceLabel } from '../../runtime/device.js';
 import { measureNetwork } from '../../runtime/measure.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
-import { readAccuracyFile } from '../accuracy-file.js';
 import { formatTable, printJson } from '../format.js';
 import { LATENCY_HEADER, latencyCells, timingJson } from '../latency-table.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
@@ -45,7 +46,7 @@ export function register(program: Command): void {
   ).action(async (o: RunModelOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
     check(existsSync(o.models) && statSync(o.models).isDirectory(), `--models ${o.models}: no such directory; pass the folder holding the <runid>_ckpt.t7 files`);
-    const trained = readAccuracyFile(o.accuracy);
+    const trained = catalogAccuracies(loadAccuracyFile(o.accuracy));
     const indices = o.indices === undefined ? HIGHLIGHTED_NETWORKS : parseIndexList(o.indices);
     const device = currentDevice(settings, protocol);
     if (!o.json) console.log(`device: ${deviceLabel(device)}\n`);
@@ -78,7 +79,7 @@ export function register(program: Command): void {
         failures += 1;
         continue;
       }
-      rows.push({ index, network: name, runid: record.runid, acc: record.acc, checkpointAcc, timing });
+      rows.push({ index, network: name, runid: record.runid, acc: record.accuracy, checkpointAcc, timing });
     }
     if (failures > 0) process.exitCode = 1;
     check(rows.length > 0 || failures > 0, `${o.models} holds none of these networks' checkpoints; check --models and --indices`);

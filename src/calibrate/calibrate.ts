@@ -4,14 +4,14 @@ import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalo
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { check, IotnetsError } from '../errors.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
-import { currentDevice, deviceDifferences, type DeviceRecord } from '../runtime/device.js';
+import { currentDevice, type DeviceRecord } from '../runtime/device.js';
 import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
 import { protocolLabel, type Protocol, type ProtocolName } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
-import { journalPathFor, JournalWriter, readJournal, type JournalMeasurement } from './journal.js';
-import { resultsDocument, writeFileAtomic } from './results-file.js';
+import { journalPathFor, type JournalMeasurement } from './journal.js';
+import { ResultsWriter } from './results-writer.js';
 
 /**
  * The protocol a calibration times networks with unless told otherwise: a measurement engineer's (warm-up, then runs
@@ -133,11 +133,6 @@ export function measurementRecord(
   };
 }
 
-/** An I/O error while writing as one line naming the file. */
-function writeError(path: string, e: unknown): IotnetsError {
-  return new IotnetsError(`cannot write ${path}: ${(e as Error).message}`);
-}
-
 /**
  * Measures the plan's networks that the journal beside `out` does not have yet, appending each one durably to the
  * journal before the next starts and rewriting `out` atomically from the journal as it goes and at the end.
@@ -145,41 +140,23 @@ function writeError(path: string, e: unknown): IotnetsError {
  */
 export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents, signal?: AbortSignal): Promise<CalibrationOutcome> {
   const started = process.hrtime.bigint();
-  const journalPath = journalPathFor(plan.out);
   checkWritableFile(plan.out, '--out');
-  checkWritableFile(journalPath, '--out');
-  const journal = readJournal(journalPath);
-  if (journal.tornLine !== undefined) {
-    events.warn(`${journalPath}: ignoring an incomplete last line (an interrupted write): ${journal.tornLine.slice(0, 60)}...`);
-  }
+  checkWritableFile(journalPathFor(plan.out), '--out');
+  const results = new ResultsWriter(plan.out, {
+    warn: events.warn,
+    ...(plan.force ? { force: true } : {}),
+    ...(plan.accuracy ? { accuracy: plan.accuracy } : {}),
+  });
   const device = currentDevice(plan.settings, plan.protocol);
-  const inForce = journal.devices.at(-1);
-  const differences = inForce ? deviceDifferences(inForce, device) : [];
-  check(
-    differences.length === 0 || plan.force,
-    () => `${journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
-  );
-  const measurements = [...journal.measurements];
-  const done = new Set(measurements.map((m) => m.index));
-  const toMeasure = plan.indices.filter((i) => !done.has(i));
-  events.start({ journal: journalPath, device, planned: plan.indices.length, alreadyMeasured: plan.indices.length - toMeasure.length });
+  results.useDevice(device);
+  const toMeasure = plan.indices.filter((i) => !results.has(i));
+  events.start({ journal: results.journalPath, device, planned: plan.indices.length, alreadyMeasured: plan.indices.length - toMeasure.length });
 
-  let writer: JournalWriter;
-  try {
-    writer = new JournalWriter(journalPath, journal);
-    if (!inForce || differences.length > 0) writer.append({ type: 'device', ...device });
-  } catch (e) {
-    throw writeError(journalPath, e);
-  }
   const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, release: 0, timingLoops: 0, io: 0 };
   let lastWrite = 0n;
-  const writeResults = () => {
+  const timedIo = (write: () => void) => {
     const t = process.hrtime.bigint();
-    try {
-      writeFileAtomic(plan.out, resultsDocument(measurements, plan.accuracy));
-    } catch (e) {
-      throw writeError(plan.out, e);
-    }
+    write();
     lastWrite = process.hrtime.bigint();
     totals.io += Number(lastWrite - t) / 1e9;
   };
@@ -208,13 +185,8 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       const { timing, phases } = result;
       const record = measurementRecord(entry, summary, timing, { build, ...phases }, plan.accuracy?.get(index));
       const t1 = process.hrtime.bigint();
-      try {
-        writer.append(record);
-      } catch (e) {
-        throw writeError(journalPath, e);
-      }
+      results.add(record);
       totals.io += elapsed(t1);
-      measurements.push(record);
       measured += 1;
       totals.build += build;
       totals.export += phases.export;
@@ -223,18 +195,17 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       totals.timingLoops += phases.inference;
       totals.inferenceCalls += timing.timesMs.reduce((a, b) => a + b, 0) / 1000;
       events.measured(record, measured, toMeasure.length);
-      if (Number(process.hrtime.bigint() - lastWrite) / 1e9 >= RESULTS_WRITE_INTERVAL_SECONDS) writeResults();
+      if (elapsed(lastWrite) >= RESULTS_WRITE_INTERVAL_SECONDS) timedIo(() => results.writeResults());
     }
   } finally {
-    writer.close();
-    if (measurements.length > 0) writeResults();
+    timedIo(() => results.close());
   }
   return {
     out: plan.out,
-    journal: journalPath,
+    journal: results.journalPath,
     measured,
     alreadyMeasured: plan.indices.length - toMeasure.length,
-    total: measurements.length,
+    total: results.count,
     interrupted,
     seconds: { wall: elapsed(started), ...totals },
   };

@@ -1,4 +1,3 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import type { JournalMeasurement, PaperResult } from './journal.js';
 
@@ -26,22 +25,4 @@ export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number
 export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, AccuracyEntry>): string {
   const sorted = [...measurements].sort((a, b) => a.index - b.index);
   return `${JSON.stringify(sorted.map((m) => paperResult(m, accuracy)), null, 4)}\n`;
-}
-
-/** Writes `text` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it. */
-export function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temp, 'w');
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
 }

@@ -1,13 +1,13 @@
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { measurementRecord } from '../../calibrate/calibrate.js';
-import { journalPathFor, JournalWriter, readJournal, type JournalDevice, type JournalMeasurement } from '../../calibrate/journal.js';
-import { resultsDocument, writeFileAtomic } from '../../calibrate/results-file.js';
+import type { JournalMeasurement } from '../../calibrate/journal.js';
+import { ResultsWriter } from '../../calibrate/results-writer.js';
 import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
-import { check, IotnetsError } from '../../errors.js';
+import { check } from '../../errors.js';
 import { summarize } from '../../graph/summary.js';
-import { deviceDifferences, deviceLabel } from '../../runtime/device.js';
+import { deviceLabel } from '../../runtime/device.js';
 import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
 import { chooseCalibrationSet } from '../../predict/chooser.js';
 import { MIN_CALIBRATION_POINTS } from '../../predict/model.js';
@@ -31,73 +31,6 @@ interface ServeOptions extends MeasurementOptions {
   port: string;
   force?: boolean;
   calibrationSet?: string;
-}
-
-/** The results file and journal exactly as `iotnets calibrate` keeps them, fed by the page's measurements. */
-class BrowserResults {
-  readonly journalPath: string;
-  private readonly measurements: JournalMeasurement[];
-  private readonly measured: Set<number>;
-  private readonly writer: JournalWriter;
-  private inForce: JournalDevice | undefined;
-
-  constructor(readonly out: string, private readonly force: boolean) {
-    this.journalPath = journalPathFor(out);
-    const journal = readJournal(this.journalPath);
-    if (journal.tornLine !== undefined) {
-      process.stderr.write(`warning: ${this.journalPath}: ignoring an incomplete last line (an interrupted write)\n`);
-    }
-    this.measurements = [...journal.measurements];
-    this.measured = new Set(this.measurements.map((m) => m.index));
-    this.inForce = journal.devices.at(-1);
-    this.writer = this.writing(this.journalPath, () => new JournalWriter(this.journalPath, journal));
-  }
-
-  private writing<T>(path: string, write: () => T): T {
-    try {
-      return write();
-    } catch (e) {
-      throw new IotnetsError(`cannot write ${path}: ${(e as Error).message}; choose another --out`);
-    }
-  }
-
-  get count(): number {
-    return this.measurements.length;
-  }
-
-  has(index: number): boolean {
-    return this.measured.has(index);
-  }
-
-  /** Makes `device` the one in force, refusing one that differs from the journal's unless forced; true when new. */
-  useDevice(device: BrowserDevice): boolean {
-    const differences = this.inForce ? deviceDifferences(this.inForce, device) : [];
-    if (this.inForce && differences.length === 0) return false;
-    check(
-      !this.inForce || this.force,
-      () => `${this.journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
-    );
-    this.inForce = { type: 'device', ...device };
-    this.writing(this.journalPath, () => this.writer.append(this.inForce!));
-    return true;
-  }
-
-  /** Appends a measurement durably to the journal, then rewrites the results file from it. */
-  add(record: JournalMeasurement): void {
-    this.writing(this.journalPath, () => this.writer.append(record));
-    this.measurements.push(record);
-    this.measured.add(record.index);
-    this.writeResults();
-  }
-
-  writeResults(): void {
-    if (this.count > 0) this.writing(this.out, () => writeFileAtomic(this.out, resultsDocument(this.measurements)));
-  }
-
-  close(): void {
-    this.writer.close();
-    this.writeResults();
-  }
 }
 
 const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -152,7 +85,7 @@ interface ServeSettings {
  * Serves the calibration page until the browser has measured every network of the plan that `results` lacks, or a
  * signal stops it; returns the signal's exit code, or 0 when all are measured.
  */
-async function serveUntilMeasured(results: BrowserResults, serve: ServeSettings): Promise<number> {
+async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings): Promise<number> {
   const { indices, protocol, settings } = serve;
   const planned = new Set(indices);
   const remaining = () => indices.filter((i) => !results.has(i));
@@ -200,6 +133,7 @@ async function serveUntilMeasured(results: BrowserResults, serve: ServeSettings)
           check(!results.has(m.index), `network #${m.index} is already in ${results.out}`);
           const record = journalRecord(m);
           results.add(record);
+          results.writeResults();
           measured += 1;
           progress.tick(`#${m.index} ${record.spacename}/${record.law}/${record.id}  t_avg ${record.t_avg.toFixed(3)} ms  median ${record.median.toFixed(3)} ms`);
           return remaining().length;
@@ -268,7 +202,10 @@ export function register(program: Command): void {
       ...(listed !== undefined ? { indices: listed } : {}),
       quick: o.quick === true,
     });
-    const results = new BrowserResults(o.out, o.force === true);
+    const results = new ResultsWriter(o.out, {
+      warn: (message) => process.stderr.write(`warning: ${message}\n`),
+      ...(o.force ? { force: true } : {}),
+    });
     try {
       if (indices.every((i) => results.has(i))) {
         console.log(`all ${indices.length} networks are already in ${o.out}; nothing to measure`);

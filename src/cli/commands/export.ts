@@ -1,42 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { networkLabel, resolveNetwork } from '../../catalog/index.js';
-import { check, IotnetsError } from '../../errors.js';
+import { check } from '../../errors.js';
+import { writeFileAtomic } from '../../io/files-node.js';
 import { exportOnnx } from '../../onnx/export.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { initWeights } from '../../weights/init.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
 import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
 import { formatBytes } from '../format.js';
-
-const WRITE_ERRORS: Record<string, string> = {
-  ENOENT: 'its directory does not exist',
-  ENOTDIR: 'a parent of it is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  EISDIR: 'it is a directory',
-  ENOSPC: 'the disk is full',
-};
-
-/**
- * Writes `bytes` to `path` all or nothing: a temporary file in the same directory is renamed over it, so a failure
- * leaves no half-written output. Unwritable paths give a one-line IotnetsError.
- */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes, { flag: 'wx' });
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => undefined);
-    const reason = WRITE_ERRORS[(e as NodeJS.ErrnoException).code ?? ''];
-    if (reason) throw new IotnetsError(`cannot write ${path}: ${reason}; choose a writable path with -o`);
-    throw e;
-  }
-}
 
 interface ExportOptions extends NetworkOptions {
   weights?: string;
@@ -63,7 +34,7 @@ export function register(program: Command): void {
           ? initWeights(network.graph, parseInteger(o.seed!, '--seed'))
           : bindStateDict(network.graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, label);
       const bytes = exportOnnx(network.graph, weights);
-      await writeFileAtomic(o.output, bytes);
+      writeFileAtomic(o.output, bytes, '-o');
       const source = o.weights === undefined ? `random weights, seed ${o.seed}` : `weights from ${o.weights}`;
       console.log(`wrote ${o.output} (${formatBytes(bytes.length)}): ${label}, ${source}`);
     });

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { failOnProblems } from '../../problems.js';
 import type { DeviceInfo, Measurement } from '../../analysis/results.js';
@@ -21,7 +20,7 @@ import {
 } from '../../predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../../predict/features.js';
 import { fitLatencyModel, latencyBreakdown, modelToJson, parseLatencyModel, predictLatencyMs, type LatencyModel } from '../../predict/model.js';
-import { readJsonFile } from '../../io/files-node.js';
+import { readJsonFile, writeFileAtomic } from '../../io/files-node.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { loadResults } from '../../report/load-node.js';
 import { formatTable, printJson } from '../format.js';
@@ -122,7 +121,7 @@ export function modelPathFor(out: string): string {
 export async function fitAndSave(results: string, out: string, networks?: (n: readonly MeasuredNetwork[]) => readonly MeasuredNetwork[]): Promise<LatencyModel> {
   const measured = await loadMeasuredDevice(results);
   const model = fitLatencyModel(networks ? networks(measured.networks) : measured.networks, measured.device);
-  writeFileSync(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`);
+  writeFileAtomic(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`, '--out');
   return model;
 }
 
@@ -218,7 +217,7 @@ export function register(program: Command): void {
       if (o.results !== undefined) {
         check(o.out !== undefined, '--results needs --out FILE for the annotated copy');
         const measured = await loadMeasuredDevice(o.results);
-        writeFileSync(o.out, `${JSON.stringify(withPredictions(measured.measurements, latencyModel), null, 4)}\n`);
+        writeFileAtomic(o.out, `${JSON.stringify(withPredictions(measured.measurements, latencyModel), null, 4)}\n`, '--out');
         console.log(`${measured.measurements.length} entries of ${o.results} with t_pred on ${latencyModel.device.name}; wrote ${o.out}`);
         return;
       }

@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseFormats } from '../../analysis/formats.js';
+import { writeFileAtomic } from '../../io/files-node.js';
 import { reportHtml } from '../../report/html.js';
 import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';
 import { renderPng, renderSvg } from '../../report/render-node.js';
@@ -50,14 +51,14 @@ export function register(program: Command): void {
         sources: [...device.sources, ...(compare?.sources ?? [])],
       });
       await mkdir(dirname(o.output), { recursive: true });
-      await writeFile(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()));
+      writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), '-o');
       const written = [o.output];
       if (o.static) {
         const stem = join(dirname(o.output), basename(o.output, extname(o.output)));
         for (const figure of buildFigures(model, { interactive: false })) {
           const svg = await renderSvg(figure.spec);
-          await writeFile(`${stem}-${figure.name}.svg`, svg);
-          await writeFile(`${stem}-${figure.name}.png`, renderPng(svg));
+          writeFileAtomic(`${stem}-${figure.name}.svg`, svg, '-o');
+          writeFileAtomic(`${stem}-${figure.name}.png`, renderPng(svg), '-o');
           written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
         }
       }

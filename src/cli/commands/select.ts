@@ -1,7 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { bestUnder, describeConstraints, GOALS, type Goal } from '../../analysis/select.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
+import { writeFileAtomic } from '../../io/files-node.js';
 import { exportOnnx } from '../../onnx/export.js';
 import { loadDevice } from '../../report/load-node.js';
 import { initWeights } from '../../weights/init.js';
@@ -31,7 +31,7 @@ export function register(program: Command): void {
       const best = bestUnder(device.points, constraints, o.goal);
       if (o.export !== undefined) {
         const graph = catalogGraph(catalogEntry(best.index));
-        await writeFile(o.export, exportOnnx(graph, initWeights(graph, parseInteger(o.seed, '--seed'))));
+        writeFileAtomic(o.export, exportOnnx(graph, initWeights(graph, parseInteger(o.seed, '--seed'))), '--export');
         process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}); for trained ones run iotnets export --index ${best.index} --weights CHECKPOINT -o ${o.export}\n`);
       }
       if (o.json) return printJson({ device: device.name, constraints: describeConstraints(constraints), goal: o.goal, best: networkEntry(best, constraints), ...(o.export ? { onnx: o.export } : {}) });

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { JournalMeasurement } from '../calibrate/journal.js';
 
 /** A progress display on stderr: a bar with ETA on a terminal, one plain line per step otherwise. */
 export interface Progress {
@@ -6,6 +7,11 @@ export interface Progress {
   /** One more step is done; `label` describes it. */
   tick(label: string): void;
   stop(): void;
+}
+
+/** The progress label of one measured catalog network: which one, its t_avg and median. */
+export function measurementLine(m: JournalMeasurement): string {
+  return `#${m.index} ${m.spacename}/${m.law}/${m.id}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`;
 }
 
 /** `3h05m`, `4m07s`, `12s`. */

@@ -117,6 +117,13 @@ export function modelPathFor(out: string): string {
   return `${out.replace(/\.json$/i, '')}.model.json`;
 }
 
+/** After a calibration set is measured: fits its latency model beside the results file and says where it went. */
+export async function fitCalibrationSetModel(results: string): Promise<void> {
+  const path = modelPathFor(results);
+  const model = await fitAndSave(results, path);
+  console.log(`latency model of ${model.device.name} fit on ${model.points} networks: ${path} (use it with \`iotnets predict --device\`)`);
+}
+
 /** Fits a latency model on every valid measurement of a results file and writes it; returns the model. */
 export async function fitAndSave(results: string, out: string, networks?: (n: readonly MeasuredNetwork[]) => readonly MeasuredNetwork[]): Promise<LatencyModel> {
   const measured = await loadMeasuredDevice(results);

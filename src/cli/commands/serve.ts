@@ -3,34 +3,27 @@ import type { Command } from 'commander';
 import { measurementRecord } from '../../calibrate/calibrate.js';
 import type { JournalMeasurement } from '../../calibrate/journal.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
-import { parseIndexList, selectIndices } from '../../calibrate/subsets.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
 import { summarize } from '../../graph/summary.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
-import { chooseCalibrationSet } from '../../predict/chooser.js';
-import { MIN_CALIBRATION_POINTS } from '../../predict/model.js';
 import { protocolLabel, type Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
 import type { BrowserDevice, WebMeasurement, WebPlan } from '../../web/messages.js';
 import { bundlePage, startPageServer } from '../../web/server-node.js';
+import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { parseInteger } from '../network-options.js';
-import { createProgress, formatDuration } from '../progress.js';
-import { fitAndSave, modelPathFor } from './predict.js';
+import { createProgress, formatDuration, measurementLine } from '../progress.js';
+import { fitCalibrationSetModel } from './predict.js';
 
-interface ServeOptions extends MeasurementOptions {
+interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
   out: string;
-  quick?: boolean;
-  space?: string;
-  law?: string;
-  indices?: string;
   host: string;
   port: string;
   force?: boolean;
-  calibrationSet?: string;
 }
 
 const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -135,7 +128,7 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
           results.add(record);
           results.writeResults();
           measured += 1;
-          progress.tick(`#${m.index} ${record.spacename}/${record.law}/${record.id}  t_avg ${record.t_avg.toFixed(3)} ms  median ${record.median.toFixed(3)} ms`);
+          progress.tick(measurementLine(record));
           return remaining().length;
         }),
       replied: (left) => {
@@ -171,19 +164,13 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
 /** `iotnets serve`: calibrates catalog networks in a browser (a phone, a laptop) over onnxruntime-web. */
 export function register(program: Command): void {
   addMeasurementOptions(
-    program
-      .command('serve')
+    addCatalogSelectionOptions(program.command('serve'))
       .description(
         'calibrate a browser: serve a page that times catalog networks with onnxruntime-web (wasm) on whatever device ' +
           'opens it and posts each measurement back, written to --out in the format of `iotnets calibrate`; stops when ' +
           'all are measured; resumable: serve the same --out again to continue',
       )
       .requiredOption('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl')
-      .option('--quick', 'only the built-in subset of 36 networks: the smallest and largest of each (space, law) group')
-      .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
-      .option('--law <law>', 'only this sampling law, e.g. s6')
-      .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
-      .option('--calibration-set <k>', 'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`)')
       .option('--host <address>', 'address to listen on; 0.0.0.0 lets a phone on the same network connect', '127.0.0.1')
       .option('--port <n>', 'port to listen on (0 = any free port)', '0')
       .option('--force', 'add to a results file measured on a different device or setup'),
@@ -192,16 +179,7 @@ export function register(program: Command): void {
     const { settings, protocol } = parseMeasurementOptions(o);
     const port = parseInteger(o.port, '--port');
     check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
-    check(o.calibrationSet === undefined || o.indices === undefined, 'give --calibration-set or --indices, not both');
-    const calibrationSet = o.calibrationSet === undefined ? undefined : parseInteger(o.calibrationSet, '--calibration-set');
-    check(calibrationSet === undefined || calibrationSet >= MIN_CALIBRATION_POINTS, `--calibration-set must be at least ${MIN_CALIBRATION_POINTS}, got ${calibrationSet}`);
-    const listed = o.indices !== undefined ? parseIndexList(o.indices) : calibrationSet !== undefined ? chooseCalibrationSet(calibrationSet) : undefined;
-    const indices = selectIndices({
-      ...(o.space !== undefined ? { space: o.space } : {}),
-      ...(o.law !== undefined ? { law: o.law } : {}),
-      ...(listed !== undefined ? { indices: listed } : {}),
-      quick: o.quick === true,
-    });
+    const { indices, calibrationSet } = catalogSelection(o);
     const results = new ResultsWriter(o.out, {
       warn: (message) => process.stderr.write(`warning: ${message}\n`),
       ...(o.force ? { force: true } : {}),
@@ -218,8 +196,7 @@ export function register(program: Command): void {
       results.close();
     }
     if (calibrationSet !== undefined) {
-      const model = await fitAndSave(o.out, modelPathFor(o.out));
-      console.log(`latency model of ${model.device.name} fit on ${model.points} networks: ${modelPathFor(o.out)} (use it with \`iotnets predict --device\`)`);
+      await fitCalibrationSetModel(o.out);
     }
   });
 }

@@ -3,7 +3,7 @@ import { check } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { chooseDiverse } from './chooser.js';
 import { catalogFeatures, FEATURE_FAMILIES, type FeatureFamily, type FeatureVector } from './features.js';
-import { predictionMetrics, type PredictionMetrics, type ScoredNetwork } from './metrics.js';
+import { predictionMetrics, type BudgetRegret, type PredictionMetrics, type RankingMetrics, type ScoredNetwork } from './metrics.js';
 import { fitLatencyModel, MIN_CALIBRATION_POINTS, predictLatencyMs } from './model.js';
 
 /** A network measured on the device under evaluation, with its features. */
@@ -37,18 +37,7 @@ export type CalibrationSets = 'diverse' | 'random';
 export const CALIBRATION_SETS: readonly CalibrationSets[] = ['diverse', 'random'];
 
 /** Metrics averaged over repeats; shares and errors are fractions, accuracy loss a fraction of accuracy. */
-export interface AveragedMetrics {
-  readonly spearman: number;
-  readonly kendall: number;
-  readonly medianApe: number;
-  readonly within10: number;
-  readonly within20: number;
-  readonly frontRecall?: number;
-  readonly accuracyLoss?: number;
-  readonly violations?: number;
-  readonly overshoot?: number;
-  readonly misses?: number;
-}
+export interface AveragedMetrics extends RankingMetrics, Partial<BudgetRegret> {}
 
 /** The held-out accuracy of models calibrated on K networks, over repeated calibration sets. */
 export interface Evaluation extends AveragedMetrics {

@@ -58,9 +58,8 @@ export interface BudgetRegret {
   readonly misses: number;
 }
 
-/** How close predicted latencies are to measured ones. Shares and errors are fractions (0.05 is 5%). */
-export interface PredictionMetrics {
-  readonly networks: number;
+/** How well predicted latencies rank and match measured ones. Shares and errors are fractions (0.05 is 5%). */
+export interface RankingMetrics {
   readonly spearman: number;
   readonly kendall: number;
   readonly medianApe: number;
@@ -68,6 +67,11 @@ export interface PredictionMetrics {
   readonly within20: number;
   /** Share of the true latency/accuracy front (by measured latency) that the front by predicted latency finds. */
   readonly frontRecall?: number;
+}
+
+/** How close predicted latencies are to measured ones on a set of networks. */
+export interface PredictionMetrics extends RankingMetrics {
+  readonly networks: number;
   readonly budget?: BudgetRegret;
 }
 

@@ -3,15 +3,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import { networkLabel, resolveNetwork, type NetworkRef } from '../src/catalog/index.ts';
 import { IotnetsError } from '../src/errors.ts';
 import { evaluate } from '../src/graph/evaluate.ts';
-import type { Graph } from '../src/graph/graph.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
 import { bindStateDict } from '../src/weights/bind.ts';
 import { loadWeightsFile } from '../src/weights/load-file.ts';
 import { runCli } from './support/cli.ts';
+import { relativeError, runOrt } from './support/ort.ts';
 import { golden, readSharedJson, sharedMissing } from './support/shared.ts';
 
 /** One entry of shared/golden/golden.json: a network run by the original PyTorch code. */
@@ -40,28 +39,6 @@ function networkRef(f: Fixture): NetworkRef {
 function readFloats(path: string): Float32Array {
   const bytes = readFileSync(path);
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-/** Largest absolute difference relative to the largest expected magnitude. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-  }
-  return diff / scale;
-}
-
-async function runOrt(model: Uint8Array, graph: Graph, input: Float32Array, batch: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(model);
-  try {
-    const result = await session.run({ input: new ort.Tensor('float32', input, [batch, ...graph.inputShape]) });
-    return result.logits!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
 }
 
 describe('golden fixtures from the original PyTorch code', { skip: sharedMissing }, () => {

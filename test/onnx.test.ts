@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import { resolveNetwork, type NetworkRef } from '../src/catalog/index.ts';
 import { IotnetsError } from '../src/errors.ts';
 import { evaluate } from '../src/graph/evaluate.ts';
@@ -18,37 +17,13 @@ import { RandomState } from '../src/rng/random-state.ts';
 import { bindStateDict } from '../src/weights/bind.ts';
 import { initWeights } from '../src/weights/init.ts';
 import { runCli } from './support/cli.ts';
+import { relativeError, runOrt } from './support/ort.ts';
 
 /** A reproducible standard-normal input batch for `graph`. */
 function randomInput(graph: Graph, batch: number, seed = 7): Float32Array {
   const input = new Float32Array(batch * numel(graph.inputShape));
   new RandomState(seed).fillStandardNormal(input);
   return input;
-}
-
-/** Logits ONNX Runtime computes for `model` on `input`. */
-async function runOrt(model: Uint8Array, graph: Graph, input: Float32Array, batch: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(model);
-  try {
-    const result = await session.run({ input: new ort.Tensor('float32', input, [batch, ...graph.inputShape]) });
-    assert.deepEqual(result.logits!.dims, [batch, graph.numClasses]);
-    return result.logits!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
-/** Largest absolute difference relative to the largest reference magnitude. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-  }
-  assert.ok(scale > 0 && Number.isFinite(scale), `reference logits are all zero or not finite (${scale})`);
-  return diff / scale;
 }
 
 /** Exports `ref` with random weights and checks ONNX Runtime against the reference evaluator; returns the op kinds covered. */

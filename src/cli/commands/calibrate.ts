@@ -23,6 +23,19 @@ interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
 export function register(program: Command): void {
   addMeasurementOptions(
     addCatalogSelectionOptions(program.command('calibrate'))
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  full calibration of a device (all 1617 networks, a few minutes on a laptop-class CPU):',
+          '    iotnets calibrate --out results/my-device.json --accuracy ../shared/paper-data/NetConfigs.json',
+          '  quick calibration (36 networks over all spaces and laws), as `npm start` runs it:',
+          '    iotnets calibrate --quick --out results/quick.json',
+          '  20 diverse networks and a latency model for all the others:',
+          '    iotnets calibrate --calibration-set 20 --out results/k20.json',
+        ].join('\n'),
+      )
       .description(
         "time the paper's catalog networks on this machine (all 1617 unless filtered) and write the paper's results " +
           'format (t_avg/t_std in ms) to --out, with a journal of full timing records beside it; resumable: re-run ' +

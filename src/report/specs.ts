@@ -98,6 +98,16 @@ const CONFIG = {
   title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555555', anchor: 'start' },
 } as const;
 
+/** The Pareto front of the rows flagged `front`, as a step line ordered by the cost field. */
+function frontLine(x: unknown, y: unknown, costField: string) {
+  return {
+    name: 'front',
+    transform: [{ filter: 'datum.front' }],
+    mark: { type: 'line', interpolate: 'step-after', color: '#333333', strokeWidth: 1.5 },
+    encoding: { x, y, order: { field: costField, type: 'quantitative' } },
+  } as const;
+}
+
 const SELECTED_STYLE = { filled: false, stroke: '#000000', strokeWidth: 2, size: 110 } as const;
 
 const spaceColor = {
@@ -174,12 +184,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
           tooltip: pointTooltip,
         },
       },
-      {
-        name: 'front',
-        transform: [{ filter: 'datum.front' }],
-        mark: { type: 'line', interpolate: 'step-after', color: '#333333', strokeWidth: 1.5 },
-        encoding: { x, y, order: { field: 'latencyMs', type: 'quantitative' } },
-      },
+      frontLine(x, y, 'latencyMs'),
       {
         name: 'selection',
         transform: [{ filter: 'datum.selected' }],
@@ -232,12 +237,7 @@ export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly
             ],
           },
         },
-        {
-          name: 'front',
-          transform: [{ filter: 'datum.front' }],
-          mark: { type: 'line', interpolate: 'step-after', color: '#333333', strokeWidth: 1.5 },
-          encoding: { x, y, order: { field: 'memoryKiB', type: 'quantitative' } },
-        },
+        frontLine(x, y, 'memoryKiB'),
         {
           name: 'selection',
           transform: [{ filter: 'datum.selected' }],

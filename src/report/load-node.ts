@@ -7,9 +7,10 @@ import type { NetworkCandidate } from '../analysis/objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
 import { loadAccuracyFile } from '../catalog/load-file.js';
+import { PAPER_ACCURACY } from '../catalog/paper.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { IotnetsError } from '../errors.js';
-import { readJsonFile } from '../io/files-node.js';
+import { readResultsDocument } from '../catalog/paper-node.js';
 
 /** A results file's name without directory, 'results_' prefix and extension: the device name when the file has none. */
 export function deviceNameFromPath(path: string): string {
@@ -32,7 +33,7 @@ function journalDevice(resultsPath: string): DeviceInfo | undefined {
  * journal beside it, else by the file name.
  */
 export async function loadResults(path: string): Promise<Results & { deviceName: string }> {
-  const results = parseResults(readJsonFile(path, 'a results file with measurements'), path);
+  const results = parseResults(readResultsDocument(path), path);
   const device = results.device ?? journalDevice(path);
   return { ...results, deviceName: device?.name ?? deviceNameFromPath(path) };
 }
@@ -51,6 +52,8 @@ export interface DeviceSource {
   readonly skipInvalid?: boolean;
   /** Attach weight and activation element counts (builds each network's graph once). */
   readonly memory?: boolean;
+  /** Also note accuracy entries naming networks the results did not measure. */
+  readonly verbose?: boolean;
   /** Receives one line per warning. */
   readonly warn: (line: string) => void;
 }
@@ -70,7 +73,9 @@ const SKIP_HINT = 'fix the file or pass --skip-invalid to analyse the remaining 
  */
 export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
   const results = await loadResults(source.results);
-  const table = source.accuracy === undefined ? undefined : loadAccuracyFile(source.accuracy);
+  const ownAccuracies = results.measurements.every((m) => m.accuracy !== undefined);
+  const accuracy = source.accuracy ?? (ownAccuracies ? undefined : PAPER_ACCURACY);
+  const table = accuracy === undefined ? undefined : loadAccuracyFile(accuracy);
   const graphProblems = checkAgainstGraphs(results.measurements, networkFacts);
   const mismatched = new Set(graphProblems.map((p) => p.index));
   const joined = joinAccuracy(results.measurements.filter((m) => !mismatched.has(m.index)), table);
@@ -85,13 +90,13 @@ export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
     if (source.skipInvalid) source.warn(`warning: ${name}: skipped ${describeProblems(problems)}`);
     else failOnProblems(problems, name, fix);
   }
-  if (joined.unmatchedAccuracies > 0) {
+  if (source.verbose && joined.unmatchedAccuracies > 0) {
     source.warn(`note: ${joined.unmatchedAccuracies} entries of ${accuracySource} name networks that ${source.results} did not measure`);
   }
   if (joined.points.length === 0) throw new IotnetsError(`${source.results}: no usable networks remain after skipping invalid entries; fix the file`);
   return {
     name: results.deviceName,
     points: source.memory ? withMemory(joined.points) : joined.points,
-    sources: [source.results, ...(source.accuracy ? [source.accuracy] : [])],
+    sources: [source.results, ...(table ? [table.source] : [])],
   };
 }

@@ -4,6 +4,7 @@ import { parseFormat, type NumberFormat } from '../../analysis/formats.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
 import { formatLatency, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
+import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
 import type { DeviceSource } from '../../report/load-node.js';
 import { formatBytes, formatTable } from '../format.js';
@@ -14,6 +15,7 @@ export interface AnalysisOptions {
   results: string;
   accuracy?: string;
   skipInvalid?: boolean;
+  verbose?: boolean;
   maxLatency?: string;
   maxMemory?: string;
   minAccuracy?: string;
@@ -24,8 +26,9 @@ export interface AnalysisOptions {
 /** Adds --results, --accuracy, --skip-invalid and the constraint options to a command. */
 export function addAnalysisOptions(command: Command): Command {
   return command
-    .requiredOption('--results <file>', "latency results: the paper's results_*.json or a file written by `iotnets calibrate`")
-    .option('--accuracy <file>', 'accuracies: NetConfigs.json format, or CSV/JSON mapping catalog index or runid to accuracy (default: acc in the results)')
+    .option('--results <file>', "latency results: a file written by `iotnets calibrate` or `predict`, the paper's results_*.json, or the built-in paper:raspi / paper:macbook", paperResultsReference('raspi'))
+    .option('--accuracy <file>', "accuracies: 'paper' (built-in NetConfigs.json), a NetConfigs.json-format file, or CSV/JSON mapping catalog index or runid to accuracy (default: acc in the results, else 'paper')")
+    .option('--verbose', 'also say how many accuracy entries name networks the results did not measure')
     .option('--skip-invalid', 'analyse the usable entries and warn about the rest instead of failing')
     .option('--max-latency <time>', 'latency budget, e.g. 10ms, 0.5s, 250us')
     .option('--max-memory <size>', 'memory budget under --format, e.g. 64KiB, 2MB, 1.5MiB or bytes')
@@ -59,6 +62,7 @@ export function deviceSource(o: AnalysisOptions, memory: boolean): DeviceSource 
     results: o.results,
     ...(o.accuracy !== undefined ? { accuracy: o.accuracy } : {}),
     skipInvalid: o.skipInvalid === true,
+    verbose: o.verbose === true,
     memory,
     warn: (line) => process.stderr.write(`${line}\n`),
   };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { calibrate, DEFAULT_CALIBRATION_PROTOCOL } from '../../calibrate/calibrate.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
+import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
@@ -14,7 +15,7 @@ import { fitCalibrationSetModel, repeatResultsPath } from './predict.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
   out: string;
-  accuracy?: string;
+  accuracy: string;
   force?: boolean;
   repeat: string;
 }
@@ -29,7 +30,7 @@ export function register(program: Command): void {
           '',
           'Examples:',
           '  full calibration of a device (all 1617 networks, a few minutes on a laptop-class CPU):',
-          '    iotnets calibrate --out results/my-device.json --accuracy ../shared/paper-data/NetConfigs.json',
+          '    iotnets calibrate --out results/my-device.json',
           '  quick calibration (36 networks over all spaces and laws), as `npm start` runs it:',
           '    iotnets calibrate --quick --out results/quick.json',
           '  20 diverse networks and a latency model for all the others:',
@@ -45,7 +46,7 @@ export function register(program: Command): void {
           "--protocol paper reproduces the paper's 10 runs exactly",
       )
       .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
-      .option('--accuracy <file>', "the paper's NetConfigs.json (or a CSV/JSON mapping of catalog index to accuracy): adds acc and runid to every result")
+      .option('--accuracy <file>', "accuracies to add (acc and runid) to every result: 'paper' (the built-in NetConfigs.json), a NetConfigs.json-format file or a CSV/JSON mapping of catalog index to accuracy", PAPER_ACCURACY)
       .option('--force', 'add to a results file measured on a different device or setup')
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
     DEFAULT_CALIBRATION_PROTOCOL,
@@ -54,13 +55,13 @@ export function register(program: Command): void {
     const passes = parseInteger(o.repeat, '--repeat');
     check(passes >= 1, `--repeat must be at least 1, got ${passes}`);
     const { indices, calibrationSet } = catalogSelection(o);
-    const accuracy = o.accuracy === undefined ? undefined : catalogAccuracies(loadAccuracyFile(o.accuracy));
+    const accuracy = catalogAccuracies(loadAccuracyFile(o.accuracy));
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
       const progress = createProgress();
       const outcome = await runInterruptibly((signal) =>
         calibrate(
-          { indices, out, settings, protocol, ...(accuracy ? { accuracy } : {}), force: o.force === true },
+          { indices, out, settings, protocol, accuracy, force: o.force === true },
           {
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
             start({ journal, device, planned, alreadyMeasured }) {

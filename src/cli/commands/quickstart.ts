@@ -1,16 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { journalPathFor } from '../../calibrate/journal.js';
+import { paperResultsReference } from '../../catalog/paper.js';
 import * as calibrateCommand from './calibrate.js';
 import * as reportCommand from './report.js';
 
-/** The paper's reference data beside the checkout, as the repository is laid out next to shared/. */
-const DEFAULT_PAPER_DATA = resolve(fileURLToPath(new URL('../../../..', import.meta.url)), 'shared', 'paper-data');
-
 interface QuickstartOptions {
   out: string;
-  paperData: string;
+  fresh?: boolean;
 }
 
 /** Runs one sibling command exactly as `iotnets <name> <args>` would; false when it failed or was interrupted. */
@@ -27,31 +25,27 @@ export function register(program: Command): void {
     .command('quickstart')
     .description(
       'the main job on a built-in default: time the quick subset (36 networks over all spaces and laws) on this machine, ' +
-        "then write the report of this machine against the paper's Raspberry Pi, and the paper's two devices against each other",
+        "then write the report of this machine against the paper's Raspberry Pi, and the paper's two devices against each other " +
+        '(the paper data is built in)',
     )
     .option('--out <dir>', 'where results and reports go', 'out/quickstart')
-    .option('--paper-data <dir>', "the paper's data (NetConfigs.json, results_RaspPi.json, results_MacBookPro.json)", DEFAULT_PAPER_DATA)
+    .option('--fresh', 'discard the measurements of an earlier quickstart in --out and measure again')
     .action(async (o: QuickstartOptions) => {
       const results = join(o.out, 'this-machine.json');
-      const paper = (name: string) => join(o.paperData, name);
-      const accuracy = paper('NetConfigs.json');
-      const haveAccuracy = existsSync(accuracy);
-      mkdirSync(o.out, { recursive: true });
-      const calibrated = await run(calibrateCommand, 'calibrate', [
-        '--quick',
-        '--out',
-        results,
-        ...(haveAccuracy ? ['--accuracy', accuracy] : []),
-      ]);
-      if (!calibrated) return;
-      if (!haveAccuracy) {
-        console.log(`no accuracies at ${accuracy}: pass --paper-data DIR holding the paper's NetConfigs.json to get the report`);
-        return;
+      const journal = journalPathFor(results);
+      if (o.fresh) {
+        rmSync(results, { force: true });
+        rmSync(journal, { force: true });
+      } else if (existsSync(journal)) {
+        console.log(`reusing the measurements of an earlier quickstart in ${journal} (pass --fresh to measure again)`);
       }
+      mkdirSync(o.out, { recursive: true });
+      if (!(await run(calibrateCommand, 'calibrate', ['--quick', '--out', results]))) return;
+      const [raspi, macbook] = [paperResultsReference('raspi'), paperResultsReference('macbook')];
       const reports: [string, string[]][] = [
-        [join(o.out, 'report.html'), ['--results', results, '--accuracy', accuracy, '--compare', paper('results_RaspPi.json')]],
-        [join(o.out, 'raspi', 'report.html'), ['--results', paper('results_RaspPi.json'), '--compare', paper('results_MacBookPro.json')]],
-        [join(o.out, 'macbook', 'report.html'), ['--results', paper('results_MacBookPro.json'), '--compare', paper('results_RaspPi.json')]],
+        [join(o.out, 'report.html'), ['--results', results, '--compare', raspi]],
+        [join(o.out, 'raspi', 'report.html'), ['--results', raspi, '--compare', macbook]],
+        [join(o.out, 'macbook', 'report.html'), ['--results', macbook, '--compare', raspi]],
       ];
       for (const [output, args] of reports) {
         if (!(await run(reportCommand, 'report', [...args, '-o', output]))) return;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
+import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { parseIndexList } from '../../calibrate/subsets.js';
 import { check, IotnetsError } from '../../errors.js';
 import { currentDevice, deviceLabel } from '../../runtime/device.js';
@@ -39,7 +40,7 @@ export function register(program: Command): void {
           "accuracy and time them; default networks: the paper's highlighted " + HIGHLIGHTED_NETWORKS.join(','),
       )
       .requiredOption('--models <dir>', 'directory holding the <runid>_ckpt.t7 checkpoints')
-      .requiredOption('--accuracy <file>', "the paper's NetConfigs.json (run ids and accuracies)")
+      .option('--accuracy <file>', "run ids and accuracies: 'paper' (the built-in NetConfigs.json) or a NetConfigs.json-format file", PAPER_ACCURACY)
       .option('--indices <list>', 'catalog indices to run, e.g. 687,611 or 0-9')
       .option('--json', 'print a JSON object with the device record and one record per network'),
     'paper',

@@ -10,6 +10,7 @@ import * as predict from './predict.js';
 import * as quickstart from './quickstart.js';
 import * as report from './report.js';
 import * as runModel from './run-model.js';
+import * as search from './search.js';
 import * as select from './select.js';
 import * as serve from './serve.js';
 
@@ -19,4 +20,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict];
+export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict, search];

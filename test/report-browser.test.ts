@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { parseFormats } from '../src/analysis/formats.js';
+import { parseFormats } from '../src/onnx/formats.js';
 import { reportHtml } from '../src/report/html.js';
 import { loadDevice, vegaBrowserSource } from '../src/report/load-node.js';
 import { buildFigures, buildReportModel } from '../src/report/report.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { InferenceSession } from 'onnxruntime-node';
 import { compile } from 'vega-lite';
-import { parseFormats } from '../src/analysis/formats.js';
+import { parseFormats } from '../src/onnx/formats.js';
 import { reportHtml } from '../src/report/html.js';
 import { loadDevice, loadResults, type LoadedDevice } from '../src/report/load-node.js';
 import { renderPng, renderSvg } from '../src/report/render-node.js';

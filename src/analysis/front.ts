@@ -1,4 +1,4 @@
-import { FP32, type NumberFormat } from './formats.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import { paretoFront, type Objective } from './pareto.js';
 import { requireFeasible, spanSelection, type Constraints } from './select.js';

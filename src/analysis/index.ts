@@ -1,6 +1,6 @@
 export * from './accuracy.js';
 export * from './crossdevice.js';
-export * from './formats.js';
+export * from '../onnx/formats.js';
 export * from './front.js';
 export * from './network-facts.js';
 export * from './objectives.js';

@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import type { NetworkPoint } from './accuracy.js';
-import { storageBytes, type NumberFormat } from './formats.js';
+import { storageBytes, type NumberFormat } from '../onnx/formats.js';
 import type { Objective } from './pareto.js';
 
 /** Element counts that fix a network's memory under any number format (batch 1). */

@@ -1,5 +1,5 @@
 import { check, IotnetsError } from '../errors.js';
-import { FP32, type NumberFormat } from './formats.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import type { Objective } from './pareto.js';
 import { formatLatency } from './units.js';

@@ -3,6 +3,7 @@ import type { Graph } from '../graph/graph.js';
 import type { OpKind, OpOf } from '../graph/ops.js';
 import type { StateDict, Tensor } from '../graph/tensor.js';
 import { bindStateDict } from '../weights/bind.js';
+import { applyPrecision, type PrecisionOptions } from './precision.js';
 
 const proto = onnxProto.onnx;
 
@@ -185,9 +186,17 @@ export function onnxModelProto(graph: Graph, weights: StateDict): onnx.ModelProt
   });
 }
 
-/** Serialised ONNX model of `graph` with `weights`; see onnxModelProto. Pure: runs in a browser. */
-export function exportOnnx(graph: Graph, weights: StateDict): Uint8Array {
-  const bytes = proto.ModelProto.encode(onnxModelProto(graph, weights)).finish();
+/** Serialised ONNX model. */
+export function encodeModel(model: onnx.IModelProto): Uint8Array {
+  const bytes = proto.ModelProto.encode(model).finish();
   // protobufjs hands out a Node Buffer where it can; callers get the same plain Uint8Array everywhere.
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Serialised ONNX model of `graph` with `weights` (see onnxModelProto), in `options.precision` (default fp32; int8 needs
+ * `options.calibration`). Pure: runs in a browser.
+ */
+export function exportOnnx(graph: Graph, weights: StateDict, options: PrecisionOptions = {}): Uint8Array {
+  return encodeModel(applyPrecision(onnxModelProto(graph, weights), options));
 }

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { compareDevices, type DeviceComparison } from '../analysis/crossdevice.js';
-import type { NumberFormat } from '../analysis/formats.js';
+import type { NumberFormat } from '../onnx/formats.js';
 import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
 import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
 import { paretoFront2 } from '../analysis/pareto.js';

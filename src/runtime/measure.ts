@@ -1,8 +1,9 @@
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
-import { exportOnnx } from '../onnx/export.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { sharedInputSequence } from './inputs.js';
 import type { Protocol } from './protocols.js';
+import { exportInPrecision, type CalibrationInputs } from './precision.js';
 import { openSession, type SessionSettings } from './session.js';
 import { timeInference, type Timing } from './timing.js';
 
@@ -30,14 +31,23 @@ export interface Measurement {
 
 const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9;
 
-/** Exports `graph` with `weights` to ONNX, opens one session on it, times it under `protocol`, and frees it. */
-export async function measureNetwork(
-  graph: Graph,
-  weights: StateDict,
-  options: { settings: SessionSettings; protocol: Protocol; signal?: AbortSignal },
-): Promise<Measurement> {
+/** How one network is measured: session settings, protocol, and the precision it is deployed in (default fp32). */
+export interface MeasureOptions {
+  readonly settings: SessionSettings;
+  readonly protocol: Protocol;
+  readonly signal?: AbortSignal;
+  readonly precision?: NumberFormat;
+  /** int8: the inputs activation ranges come from (seeded random when absent). */
+  readonly calibration?: CalibrationInputs;
+}
+
+/**
+ * Exports `graph` with `weights` to ONNX in the precision asked for (int8 calibration counts as export), opens one
+ * session on it, times it under `protocol`, and frees it.
+ */
+export async function measureNetwork(graph: Graph, weights: StateDict, options: MeasureOptions): Promise<Measurement> {
   const t0 = process.hrtime.bigint();
-  const model = exportOnnx(graph, weights);
+  const model = await exportInPrecision(graph, weights, options.precision ?? FP32, options.calibration);
   const t1 = process.hrtime.bigint();
   const session = await openSession(model, graph.inputShape, options.settings);
   const t2 = process.hrtime.bigint();

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { FRONT_AXES } from '../../analysis/front.js';
-import { parseFormat, type NumberFormat } from '../../analysis/formats.js';
+import { parseFormat, type NumberFormat } from '../../onnx/formats.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
 import { formatLatency, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';

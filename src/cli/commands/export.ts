@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { networkLabel, resolveNetwork } from '../../catalog/index.js';
 import { check } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files-node.js';
-import { exportOnnx } from '../../onnx/export.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { initWeights } from '../../weights/init.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
 import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
 import { formatBytes } from '../format.js';
+import { addPrecisionOptions, exportWithOptions, precisionFromOptions, type PrecisionCliOptions } from '../precision-options.js';
 
-interface ExportOptions extends NetworkOptions {
+interface ExportOptions extends NetworkOptions, PrecisionCliOptions {
   weights?: string;
   seed?: string;
   output: string;
@@ -17,8 +17,8 @@ interface ExportOptions extends NetworkOptions {
 
 /** `iotnets export`: one network to an ONNX file, with checkpoint weights or seeded random weights. */
 export function register(program: Command): void {
-  addNetworkOptions(program.command('export'))
-    .description('write one network as an ONNX model (opset 17, input [N,3,H,W] `input`, output `logits`)')
+  addPrecisionOptions(addNetworkOptions(program.command('export')))
+    .description('write one network as an ONNX model (opset 17, input [N,3,H,W] `input`, output `logits`), in fp32 or a reduced precision')
     .option('--weights <file>', 'PyTorch checkpoint (.t7/.pt, zip or legacy) or .safetensors file with the trained weights')
     .option('--seed <n>', 'seed of the random weights when no --weights file is given', '0')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
@@ -29,13 +29,15 @@ export function register(program: Command): void {
       );
       const network = resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes'));
       const label = networkLabel(network);
+      precisionFromOptions(o, network.graph);
       const weights =
         o.weights === undefined
           ? initWeights(network.graph, parseInteger(o.seed!, '--seed'))
           : bindStateDict(network.graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, label);
-      const bytes = exportOnnx(network.graph, weights);
+      const { bytes, notes } = await exportWithOptions(o, network.graph, weights, o.output);
       writeFileAtomic(o.output, bytes, '-o');
       const source = o.weights === undefined ? `random weights, seed ${o.seed}` : `weights from ${o.weights}`;
-      console.log(`wrote ${o.output} (${formatBytes(bytes.length)}): ${label}, ${source}`);
+      console.log(`wrote ${o.output} (${formatBytes(bytes.length)}): ${label}, ${source}, ${o.precision}`);
+      for (const note of notes) console.log(`  ${note}`);
     });
 }

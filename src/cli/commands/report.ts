@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { parseFormats } from '../../analysis/formats.js';
+import { parseFormats } from '../../onnx/formats.js';
 import { writeFileAtomic } from '../../io/files-node.js';
 import { reportHtml } from '../../report/html.js';
 import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';

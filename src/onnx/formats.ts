@@ -75,3 +75,48 @@ export function parseFormats(list: string): NumberFormat[] {
 export function storageBytes(elements: number, format: NumberFormat): number {
   return Math.ceil((elements * format.bits) / 8);
 }
+
+/** Exponent bias, smallest normal exponent and largest finite value of an IEEE-754-like float layout. */
+function floatLimits({ exponent, mantissa }: FloatLayout): { emin: number; max: number } {
+  const bias = 2 ** (exponent - 1) - 1;
+  const emin = 1 - bias;
+  // IEEE-like: the all-ones exponent is reserved for infinities and NaN, so the largest normal exponent is one below.
+  const emax = 2 ** exponent - 2 - bias;
+  const max = emax >= emin ? 2 ** emax * (2 - 2 ** -mantissa) : (2 ** mantissa - 1) * 2 ** (emin - mantissa);
+  return { emin, max };
+}
+
+/** The largest finite value of a float format. */
+export function largestFinite(format: FloatLayout): number {
+  return floatLimits(format).max;
+}
+
+/** `v` rounded to the nearest integer, ties to the even one (as IEEE-754 and ONNX QuantizeLinear round). */
+export function roundHalfToEven(v: number): number {
+  const floor = Math.floor(v);
+  const rest = v - floor;
+  if (rest !== 0.5) return rest < 0.5 ? floor : floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * The nearest value of the float layout to `x`: ties to even, gradual underflow through subnormals, and saturation
+ * at the largest finite value instead of overflow to infinity (so are ±Infinity); NaN stays NaN, zeros keep their sign.
+ */
+export function roundToFloat(x: number, format: FloatLayout): number {
+  if (Number.isNaN(x) || x === 0) return x;
+  const { emin, max } = floatLimits(format);
+  const a = Math.abs(x);
+  if (a >= max) return Math.sign(x) * max;
+  let e = Math.floor(Math.log2(a));
+  // log2 may be off by one next to powers of two.
+  if (2 ** e > a) e -= 1;
+  else if (2 ** (e + 1) <= a) e += 1;
+  const quantum = 2 ** (Math.max(e, emin) - format.mantissa);
+  return Math.sign(x) * Math.min(roundHalfToEven(a / quantum) * quantum, max);
+}
+
+/** A copy of `values` with every element rounded to the float layout (see roundToFloat). */
+export function roundAllToFloat(values: Float32Array, format: FloatLayout): Float32Array {
+  return values.map((v) => roundToFloat(v, format));
+}

@@ -169,7 +169,7 @@ describe('fp16 and int8 exports run in ONNX Runtime close to fp32', () => {
     const optimized = join(mkdtempSync(join(tmpdir(), 'iotnets-int8-')), 'optimized.onnx');
     const session = await ort.InferenceSession.create(bytes, { optimizedModelFilePath: optimized });
     await session.release();
-    const ops = readOnnxModel(new Uint8Array(readFileSync(optimized)), optimized).graph!.node!.map((n) => n.opType);
+    const ops = readOnnxModel(new Uint8Array(readFileSync(optimized)), optimized).graph!.node!.map((n) => n.opType ?? '');
     assert.ok(ops.includes('QLinearConv') && ops.includes('QGemm') && ops.includes('QLinearAdd'), ops.join(' '));
     assert.deepEqual(ops.filter((op) => ['Conv', 'FusedConv', 'Gemm', 'BatchNormalization', 'Relu', 'DequantizeLinear'].includes(op)), []);
     const meta = metadata(bytes);

@@ -1,4 +1,4 @@
-import { FP32, storageBytes, type NumberFormat } from '../analysis/formats.js';
+import { FP32, storageBytes, type NumberFormat } from '../onnx/formats.js';
 import { formatLatency } from '../analysis/units.js';
 import { IotnetsError } from '../errors.js';
 

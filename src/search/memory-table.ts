@@ -1,4 +1,4 @@
-import { parseFormats, type NumberFormat } from '../analysis/formats.js';
+import { parseFormats, type NumberFormat } from '../onnx/formats.js';
 import { weightMemoryBytes } from './constraints.js';
 
 /** A network with a known accuracy and its state_dict size, e.g. a catalog network with its published accuracy. */

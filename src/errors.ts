@@ -10,3 +10,19 @@ export class IotnetsError extends Error {
 export function check(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new IotnetsError(typeof message === 'function' ? message() : message);
 }
+
+/** Longest stretch of input text a message quotes. */
+const QUOTED_CHARS = 80;
+
+/**
+ * Text taken from a file or a request, made safe to print in a one-line message: control characters (newlines,
+ * terminal escape sequences), invisible and direction-changing characters and lone surrogates shown as \xNN / \uNNNN
+ * escapes, cut to `max` characters.
+ */
+export function escapeForMessage(text: string, max = QUOTED_CHARS): string {
+  const cut = text.length > max ? `${text.slice(0, max)}...` : text;
+  return cut.replace(/[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|\p{Cs}/gu, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

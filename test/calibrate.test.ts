@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CATALOG } from '../src/catalog/catalog.js';
-import { journalPathFor, JournalWriter, parseJournal, readJournal, type JournalMeasurement } from '../src/calibrate/journal.js';
+import { journalContents, journalPathFor, parseJournal, readJournal, type JournalMeasurement } from '../src/calibrate/journal.js';
+import { Journal, parseJsonLines } from '../src/io/journal-file.js';
+import { deviceLine, measurementLine } from './support/records.js';
 import { resultsDocument } from '../src/calibrate/results-file.js';
 import { parseIndexList, QUICK_SUBSET, selectIndices } from '../src/calibrate/subsets.js';
 import { runCli } from './support/cli.js';
@@ -36,55 +38,33 @@ test('index lists and filters select catalog networks; an empty or bad selection
   assert.throws(() => selectIndices({ law: 's6', indices: [0] }), /no catalog network matches/);
 });
 
-const measurement = (index: number, t: number): JournalMeasurement => ({
-  type: 'measurement',
-  spacename: CATALOG[index]!.space,
-  law: CATALOG[index]!.law,
-  id: CATALOG[index]!.id,
-  index,
-  params: 10,
-  flops: 20.5,
-  t_avg: t,
-  t_std: 0.5,
-  median: t,
-  min: t,
-  max: t,
-  p90: t,
-  runs: 5,
-  discarded: 5,
-  stop: 'runs',
-  medianCi: 0,
-  protocol: 'paper',
-  timesMs: [t],
-  seconds: { build: 0, export: 0, session: 0, inference: 0, release: 0 },
-  measuredAt: 'now',
-});
+const measurement = (index: number, t: number) => measurementLine(index, [t, t, t, t, t, t, t, t, t, t]);
 
 test('journal: a torn last line is reported and cut before the next append; a bad earlier line is an error', () => {
-  const device = JSON.stringify({ type: 'device', cpuModel: 'x' });
+  const device = JSON.stringify(deviceLine());
   const one = JSON.stringify(measurement(3, 1.5));
   const torn = parseJournal(`${device}\n${one}\n{"type":"meas`, 'j');
   assert.equal(torn.measurements.length, 1);
   assert.equal(torn.tornLine, '{"type":"meas');
-  assert.equal(torn.validBytes, device.length + one.length + 2);
+  assert.equal(parseJsonLines(`${device}\n${one}\n{"type":"meas`, 'j').validBytes, device.length + one.length + 2);
   assert.throws(() => parseJournal(`${device}\n{"ty\n${one}\n`, 'j'), /j line 2 is not valid JSON/);
-  assert.throws(() => parseJournal(`${one}\n`, 'j'), /no device record/);
+  assert.throws(() => parseJournal(`${one}\n`, 'j'), /j line 1: a measurement before any device record/);
 
   const dir = mkdtempSync(join(tmpdir(), 'iotnets-journal-'));
-  const path = join(dir, 'r.journal.jsonl');
+  const out = join(dir, 'r.json');
+  const path = journalPathFor(out);
   writeFileSync(path, `${device}\n${one}\n{"type":"meas`);
-  const writer = new JournalWriter(path, readJournal(path));
-  writer.append(measurement(4, 2.5));
-  writer.close();
+  const journal = new Journal({ out, path, option: '--out' });
+  journal.append(measurement(4, 2.5));
+  journal.close();
   const after = readJournal(path);
   assert.equal(after.tornLine, undefined);
   assert.deepEqual(after.measurements.map((m) => m.index), [3, 4]);
 
   // A complete record that lost only its newline is kept, and the next record starts on its own line.
   writeFileSync(path, `${device}\n${one}`);
-  const unterminated = readJournal(path);
-  assert.equal(unterminated.measurements.length, 1);
-  const w2 = new JournalWriter(path, unterminated);
+  const w2 = new Journal({ out, path, option: '--out' });
+  assert.equal(journalContents(w2.lines, path).measurements.length, 1);
   w2.append(measurement(5, 1));
   w2.close();
   assert.deepEqual(readJournal(path).measurements.map((m) => m.index), [3, 5]);
@@ -96,8 +76,8 @@ test("results file: the paper's fields with sorted keys in catalog order, acc an
   const accuracy = new Map([[3, { index: 3, accuracy: 0.9, runid: 'abc' }]]);
   const doc = JSON.parse(resultsDocument([measurement(7, 2), measurement(3, 1)], accuracy));
   assert.deepEqual(doc, [
-    { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', spacename: 'random_net_densenet', t_avg: 1, t_std: 0.5 },
-    { flops: 20.5, id: 7, index: 7, law: 's1', params: 10, spacename: 'random_net_densenet', t_avg: 2, t_std: 0.5 },
+    { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', spacename: 'random_net_densenet', t_avg: 1, t_std: 0 },
+    { flops: 20.5, id: 7, index: 7, law: 's1', params: 10, spacename: 'random_net_densenet', t_avg: 2, t_std: 0 },
   ]);
   assert.deepEqual(Object.keys(doc[0]), [...Object.keys(doc[0])].sort());
 });

@@ -13,6 +13,7 @@ import { buildFigures, buildReportModel, type Figure, type ReportInput } from '.
 import { SPACE_DOMAIN } from '../src/report/specs.js';
 import { runCli } from './support/cli.js';
 import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
+import { deviceLine, measurementLine } from './support/records.js';
 
 const RASPPI = paperData('results_RaspPi.json');
 const MACBOOK = paperData('results_MacBookPro.json');
@@ -113,7 +114,7 @@ test('titles name the device from the results file, else the calibration journal
   write('calibrated.json', [entry]);
   writeFileSync(
     join(scratch, 'calibrated.journal.jsonl'),
-    `${JSON.stringify({ type: 'device', cpuModel: 'Cortex-A72', hostname: 'pi' })}\n${JSON.stringify({ type: 'measurement', ...entry })}\n`,
+    `${JSON.stringify({ ...deviceLine(), cpuModel: 'Cortex-A72' })}\n${JSON.stringify(measurementLine(687))}\n`,
   );
   const names = await Promise.all(['results_Pi4.json', 'own.json', 'calibrated.json'].map(async (f) => (await loadResults(join(scratch, f))).deviceName));
   assert.deepEqual(names, ['Pi4', 'Jetson Nano', 'Cortex-A72']);

@@ -85,7 +85,7 @@ test('serve resumes a results file: the plan omits measured networks, another de
     const plan = await (await fetch(new URL('plan', url))).json();
     assert.deepEqual([plan.indices, plan.planned], [[710], 5]);
     const device = { ...readJournal(journal).devices[0]!, cores: 64 };
-    const reply = await fetch(new URL('device', url), { method: 'POST', body: JSON.stringify({ device }) });
+    const reply = await fetch(new URL('device', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device }) });
     assert.equal(reply.status, 409);
     assert.match((await reply.json()).error, /different device or setup \(cores: \d+ vs 64\); choose another --out, or pass --force/);
   } finally {

@@ -197,9 +197,15 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       events.measured(record, measured, toMeasure.length);
       if (elapsed(lastWrite) >= RESULTS_WRITE_INTERVAL_SECONDS) timedIo(() => results.writeResults());
     }
-  } finally {
-    timedIo(() => results.close());
+  } catch (e) {
+    try {
+      results.close();
+    } catch {
+      // The first error is the one to report; the journal holds every finished measurement either way.
+    }
+    throw e;
   }
+  timedIo(() => results.close());
   return {
     out: plan.out,
     journal: results.journalPath,

@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { IotnetsError } from '../errors.js';
+import { parseJsonLines, readJsonLines, type JournalLines } from '../io/journal-file.js';
 import type { DeviceRecord } from '../runtime/device.js';
 import type { StopReason } from '../runtime/protocols.js';
+import { deviceRecordProblem, measurementProblem } from './records.js';
 
 /** The paper's per-network result fields (results_*.json), plus the catalog index. */
 export interface PaperResult {
@@ -45,15 +46,14 @@ export interface JournalDevice extends DeviceRecord {
   readonly type: 'device';
 }
 
-/** What a journal file holds. */
+/** What a calibration journal holds, every record validated. */
 export interface JournalContents {
   /** Device lines in file order; the last one is in force. */
   readonly devices: readonly JournalDevice[];
+  /** One measurement per network, the first the journal holds for it. */
   readonly measurements: readonly JournalMeasurement[];
-  /** Byte length of the complete records: anything after it is a torn line from an interrupted write. */
-  readonly validBytes: number;
-  /** Whether the last complete record lacks its newline (the next append must start a new line). */
-  readonly unterminated: boolean;
+  /** Line numbers of later measurements of a network already measured (two writers before locking existed). */
+  readonly duplicateLines: readonly number[];
   /** The torn last line when there is one (a kill mid-write), which is ignored. */
   readonly tornLine?: string;
 }
@@ -63,85 +63,46 @@ export function journalPathFor(resultsPath: string): string {
   return `${resultsPath.replace(/\.json$/i, '')}.journal.jsonl`;
 }
 
-/** Parses journal text; a torn (unparseable, unterminated) last line is reported, any other bad line is an error. */
-export function parseJournal(text: string, source: string): JournalContents {
+/**
+ * The calibration records of a journal's lines, each validated (physical bounds, a summary consistent with its
+ * runs, a catalog network); a bad record is one line naming `source`, its line number and what is wrong.
+ */
+export function journalContents(lines: JournalLines, source: string): JournalContents {
   const devices: JournalDevice[] = [];
   const measurements: JournalMeasurement[] = [];
-  const lines = text.split('\n');
-  // After a final '\n' split() leaves '' behind; anything else there was never terminated.
-  const tail = lines.pop()!;
-  let validChars = text.length - tail.length;
-  let tornLine: string | undefined;
-  const parse = (line: string, lineNumber: number) => {
-    const record = JSON.parse(line) as { type?: unknown };
-    if (record.type === 'device') devices.push(record as JournalDevice);
-    else if (record.type === 'measurement') measurements.push(record as JournalMeasurement);
-    else throw new IotnetsError(`${source} line ${lineNumber}: neither a device nor a measurement record; is this an iotnets calibration journal?`);
-  };
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      parse(line, i + 1);
-    } catch (e) {
-      if (e instanceof IotnetsError) throw e;
-      throw new IotnetsError(`${source} line ${i + 1} is not valid JSON; repair or remove that line (earlier lines are intact)`);
-    }
-  });
-  if (tail.trim() !== '') {
-    try {
-      // A complete record that only lacks its newline is kept; the next append terminates it.
-      parse(tail, lines.length + 1);
-      validChars = text.length;
-    } catch (e) {
-      if (e instanceof IotnetsError) throw e;
-      tornLine = tail;
+  const duplicateLines: number[] = [];
+  const measured = new Set<number>();
+  for (const { value, line } of lines.records) {
+    const type = (value as { type?: unknown } | null)?.type;
+    const refuse = (problem: string): never => {
+      throw new IotnetsError(`${source} line ${line}: ${problem}; repair or remove that line (earlier lines are intact)`);
+    };
+    if (type === 'device') {
+      const { type: _, ...device } = value as JournalDevice;
+      const problem = deviceRecordProblem(device);
+      if (problem) refuse(`bad device record (${problem})`);
+      devices.push(value as JournalDevice);
+    } else if (type === 'measurement') {
+      const problem = measurementProblem(value);
+      if (problem) refuse(`bad measurement (${problem})`);
+      if (devices.length === 0) refuse('a measurement before any device record; it was not written by iotnets calibrate');
+      const m = value as JournalMeasurement;
+      if (measured.has(m.index)) duplicateLines.push(line);
+      else measurements.push(m);
+      measured.add(m.index);
+    } else {
+      refuse('neither a device nor a measurement record; is this an iotnets calibration journal?');
     }
   }
-  if (measurements.length > 0 && devices.length === 0) {
-    throw new IotnetsError(`${source} has measurements but no device record; it was not written by iotnets calibrate`);
-  }
-  return {
-    devices,
-    measurements,
-    validBytes: Buffer.byteLength(text.slice(0, validChars)),
-    unterminated: validChars > 0 && !text.slice(0, validChars).endsWith('\n'),
-    ...(tornLine !== undefined ? { tornLine } : {}),
-  };
+  return { devices, measurements, duplicateLines, ...(lines.tornLine !== undefined ? { tornLine: lines.tornLine } : {}) };
 }
 
-/** Reads a journal file, or returns an empty one when the file does not exist. */
+/** Parses and validates journal text (see journalContents). */
+export function parseJournal(text: string, source: string): JournalContents {
+  return journalContents(parseJsonLines(text, source), source);
+}
+
+/** Reads and validates a journal file, or returns an empty one when the file does not exist. */
 export function readJournal(path: string): JournalContents {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { devices: [], measurements: [], validBytes: 0, unterminated: false };
-    throw new IotnetsError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  return parseJournal(text, path);
-}
-
-/** An open journal: each appended record is on disk (fsync) before append returns. */
-export class JournalWriter {
-  private readonly fd: number;
-  private needsNewline: boolean;
-
-  /** Opens `path` for appending, first cutting off a torn last line so new records start on a line of their own. */
-  constructor(readonly path: string, contents: JournalContents) {
-    this.fd = openSync(path, 'a');
-    if (contents.tornLine !== undefined) ftruncateSync(this.fd, contents.validBytes);
-    this.needsNewline = contents.unterminated;
-  }
-
-  /** Appends one record as a JSON line and waits until it is durable. */
-  append(record: JournalDevice | JournalMeasurement): void {
-    const line = `${this.needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`;
-    this.needsNewline = false;
-    writeSync(this.fd, line);
-    fsyncSync(this.fd);
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
+  return journalContents(readJsonLines(path, '--out'), path);
 }

@@ -1,13 +1,14 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import { check, IotnetsError } from '../errors.js';
+import { check, escapeForMessage } from '../errors.js';
 import { writeFileAtomic } from '../io/files-node.js';
+import { Journal } from '../io/journal-file.js';
 import { deviceDifferences, type DeviceRecord } from '../runtime/device.js';
-import { journalPathFor, JournalWriter, readJournal, type JournalContents, type JournalDevice, type JournalMeasurement } from './journal.js';
+import { journalContents, journalPathFor, type JournalDevice, type JournalMeasurement } from './journal.js';
 import { resultsDocument } from './results-file.js';
 
 /** How a ResultsWriter treats what it finds and what it writes. */
 export interface ResultsWriterOptions {
-  /** Hears about a torn last journal line, which is ignored. */
+  /** Hears about a torn last journal line or duplicate measurements, which are ignored. */
   readonly warn: (message: string) => void;
   /** Accept a device or setup that differs from the journal's. */
   readonly force?: boolean;
@@ -17,35 +18,40 @@ export interface ResultsWriterOptions {
 
 /**
  * A calibration's paper-format results file and the journal beside it, as `iotnets calibrate` and `iotnets serve` keep
- * them: each measurement is durably in the journal before the next, and the results file is rewritten from it
- * atomically. Nothing is written before a device is accepted, so a refused device leaves the files untouched.
+ * them: one writer at a time (the output is locked while it is open), each measurement durably in the journal before
+ * the next, and the results file rewritten from it atomically. A device is checked against the journal's when it is
+ * chosen but written only with the first measurement, so a run that fails before measuring anything leaves the files
+ * as they were.
  */
 export class ResultsWriter {
   readonly journalPath: string;
-  private readonly journal: JournalContents;
+  private readonly journal: Journal;
   private readonly measurements: JournalMeasurement[];
   private readonly measured: Set<number>;
   private inForce: JournalDevice | undefined;
-  private writer: JournalWriter | undefined;
+  /** The device chosen but not yet in the journal. */
+  private pending: JournalDevice | undefined;
 
-  /** Reads the journal beside `out`, resuming its measurements. */
+  /** Locks `out` and reads the journal beside it, resuming its measurements. */
   constructor(readonly out: string, private readonly options: ResultsWriterOptions) {
     this.journalPath = journalPathFor(out);
-    this.journal = readJournal(this.journalPath);
-    if (this.journal.tornLine !== undefined) {
-      options.warn(`${this.journalPath}: ignoring an incomplete last line (an interrupted write): ${this.journal.tornLine.slice(0, 60)}...`);
-    }
-    this.measurements = [...this.journal.measurements];
-    this.measured = new Set(this.measurements.map((m) => m.index));
-    this.inForce = this.journal.devices.at(-1);
-  }
-
-  private writing<T>(path: string, write: () => T): T {
+    this.journal = new Journal({ out, path: this.journalPath, option: '--out' });
     try {
-      return write();
+      const contents = journalContents(this.journal.lines, this.journalPath);
+      if (contents.tornLine !== undefined) {
+        options.warn(`${this.journalPath}: ignoring an incomplete last line (an interrupted write): ${escapeForMessage(contents.tornLine, 60)}`);
+      }
+      if (contents.duplicateLines.length > 0) {
+        const lines = contents.duplicateLines;
+        options.warn(`${this.journalPath}: ignoring ${lines.length} repeated measurement${lines.length === 1 ? '' : 's'} of networks measured earlier in it (line ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', ...' : ''})`);
+      }
+      this.measurements = [...contents.measurements];
+      this.inForce = contents.devices.at(-1);
     } catch (e) {
-      throw new IotnetsError(`cannot write ${path}: ${(e as Error).message}; choose another --out`);
+      this.journal.close();
+      throw e;
     }
+    this.measured = new Set(this.measurements.map((m) => m.index));
   }
 
   /** Measurements in the results file, earlier runs' included. */
@@ -59,23 +65,23 @@ export class ResultsWriter {
 
   /** Makes `device` the one in force, refusing one that differs from the journal's unless forced; true when new. */
   useDevice(device: DeviceRecord): boolean {
-    const differences = this.inForce ? deviceDifferences(this.inForce, device) : [];
+    const current = this.pending ?? this.inForce;
+    const differences = current ? deviceDifferences(current, device) : [];
     check(
       differences.length === 0 || this.options.force,
       () => `${this.journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
     );
-    const writer = (this.writer ??= this.writing(this.journalPath, () => new JournalWriter(this.journalPath, this.journal)));
-    if (this.inForce && differences.length === 0) return false;
-    this.inForce = { type: 'device', ...device };
-    this.writing(this.journalPath, () => writer.append(this.inForce!));
+    if (current && differences.length === 0) return false;
+    this.pending = { type: 'device', ...device };
     return true;
   }
 
-  /** Appends a measurement durably to the journal (the results file follows at the next writeResults). */
+  /** Appends a measurement durably to the journal, after its device if that is new (the results file follows at the next writeResults). */
   add(record: JournalMeasurement): void {
-    const writer = this.writer;
-    if (!writer) throw new Error('a measurement was added before its device: call useDevice first');
-    this.writing(this.journalPath, () => writer.append(record));
+    if (!this.pending && !this.inForce) throw new Error('a measurement was added before its device: call useDevice first');
+    this.journal.append(...(this.pending ? [this.pending] : []), record);
+    if (this.pending) this.inForce = this.pending;
+    this.pending = undefined;
     this.measurements.push(record);
     this.measured.add(record.index);
   }
@@ -85,9 +91,12 @@ export class ResultsWriter {
     if (this.count > 0) writeFileAtomic(this.out, resultsDocument(this.measurements, this.options.accuracy), '--out');
   }
 
-  /** Closes the journal and writes the final results file. */
+  /** Writes the final results file (unless a journal write failed: that error stands) and releases the output. */
   close(): void {
-    this.writer?.close();
-    this.writeResults();
+    try {
+      if (!this.journal.failed) this.writeResults();
+    } finally {
+      this.journal.close();
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { IotnetsError } from '../errors.js';
+import { escapeForMessage, IotnetsError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 
 /** Builds the iotnets command-line program with every command registered. */
@@ -27,7 +27,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     if (err instanceof IotnetsError) {
-      process.stderr.write(`iotnets: ${err.message}\n`);
+      // One line, whatever file bytes the message quotes.
+      process.stderr.write(`iotnets: ${escapeForMessage(err.message, Infinity)}\n`);
       process.exitCode = 1;
       return;
     }

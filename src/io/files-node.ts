@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { IotnetsError } from '../errors.js';
+import { escapeForMessage, IotnetsError } from '../errors.js';
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file; check the path',
@@ -17,6 +17,8 @@ const WRITE_ERRORS: Readonly<Record<string, string>> = {
   EROFS: 'the file system is read-only',
   EISDIR: 'it is a directory',
   ENOSPC: 'the disk is full',
+  EFBIG: 'the file size limit was reached',
+  EDQUOT: 'the disk quota is exhausted',
 };
 
 function readError(path: string, e: unknown): unknown {
@@ -76,7 +78,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, option:
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const fd = openSync(temp, 'wx');
     try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      writeAll(fd, bytes);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -84,7 +86,46 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, option:
     renameSync(temp, path);
   } catch (e) {
     rmSync(temp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    throw new IotnetsError(`cannot write ${path}: ${WRITE_ERRORS[code] ?? (e as Error).message}; choose a writable path with ${option}`);
+    throw new IotnetsError(`cannot write ${path}: ${writeErrorReason(e)}; choose a writable path with ${option}`);
+  }
+}
+
+/** Why a write failed, in words (the disk is full, permission denied, ...). */
+export function writeErrorReason(e: unknown): string {
+  return WRITE_ERRORS[(e as NodeJS.ErrnoException).code ?? ''] ?? escapeForMessage((e as Error).message);
+}
+
+/** Writes all of `bytes` at the end of `fd`, retrying short writes; a write that makes no progress is a full disk. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let written = 0; written < bytes.length; ) {
+    const n = writeSync(fd, bytes, written);
+    if (n <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    written += n;
+  }
+}
+
+/** Removes the temporary files that killed writers of `path` left beside it (those of live processes stay). */
+export function removeStaleTemps(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+/** Whether a process with this pid runs on this machine. */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

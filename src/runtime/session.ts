@@ -2,11 +2,9 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { check, IotnetsError } from '../errors.js';
 import type { Inference } from './timing.js';
+import { OPTIMIZATION_LEVELS, type OptimizationLevel } from './optimization.js';
 
-/** ONNX Runtime graph optimisation levels, weakest first. */
-export const OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
-
-export type OptimizationLevel = (typeof OPTIMIZATION_LEVELS)[number];
+export { OPTIMIZATION_LEVELS, type OptimizationLevel };
 
 /** How inference sessions are made: CPU execution provider, `threads` intra-op threads, one graph optimisation level. */
 export interface SessionSettings {
@@ -19,11 +17,19 @@ export function defaultSessionSettings(): SessionSettings {
   return { threads: availableParallelism(), optimization: 'all' };
 }
 
+/** The most intra-op threads per logical core a session may be asked for. */
+const MAX_THREADS_PER_CORE = 4;
+
 /** Validated session settings from CLI strings (undefined = default). */
 export function parseSessionSettings(threads: string | undefined, optimization: string | undefined): SessionSettings {
   const defaults = defaultSessionSettings();
-  const n = threads === undefined ? defaults.threads : Number(threads);
-  check(Number.isInteger(n) && n >= 1, `--threads must be a whole number >= 1, got '${threads}'`);
+  // More threads than a few per core only slows inference down, and ONNX Runtime fails late on absurd counts.
+  const most = MAX_THREADS_PER_CORE * defaults.threads;
+  const n = threads === undefined ? defaults.threads : /^\s*\d{1,9}\s*$/.test(threads) ? Number(threads) : NaN;
+  check(
+    n >= 1 && n <= most,
+    `--threads must be a whole number in 1..${most} (${MAX_THREADS_PER_CORE} per logical core of this machine), got '${threads}'`,
+  );
   const level = optimization ?? defaults.optimization;
   check(
     (OPTIMIZATION_LEVELS as readonly string[]).includes(level),

@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { IotnetsError } from '../errors.js';
+import { escapeForMessage, IotnetsError } from '../errors.js';
 import type { WebPlan, WebReply } from './messages.js';
 
 const PAGE_ENTRY = fileURLToPath(new URL('./calibrate-page.ts', import.meta.url));
@@ -87,6 +88,17 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The `host:port` names a browser may reach this server by: the addresses it listens on, and localhost for loopback. */
+function ownHosts(host: string, address: AddressInfo): Set<string> {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const addresses = wildcard
+    ? Object.values(networkInterfaces()).flat().filter((a) => a !== undefined).map((a) => a!.address)
+    : [address.address];
+  const names = [host, ...addresses.map((a) => (a.includes(':') ? `[${a}]` : a))];
+  if (wildcard || addresses.some((a) => a.startsWith('127.') || a === '::1')) names.push('localhost');
+  return new Set(names.map((name) => `${name}:${address.port}`));
+}
+
 /** Serves the bundled page `script`, onnxruntime-web's wasm files and the page's JSON API on host:port (0 = any). */
 export async function startPageServer(script: string, host: string, port: number, handlers: PageHandlers): Promise<PageServer> {
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
@@ -109,7 +121,16 @@ export async function startPageServer(script: string, host: string, port: number
     const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript; charset=utf-8';
     send(res, 200, type, readFileSync(join(ORT_DIST, name)));
   };
+  let hosts: ReadonlySet<string> = new Set();
   const server = createServer((req, res) => {
+    // DNS rebinding names this server under a foreign host; a cross-site page posts with a foreign Origin.
+    const origin = req.headers.origin;
+    if (!hosts.has(req.headers.host ?? '') || (origin !== undefined && !hosts.has(origin.replace(/^http:\/\//, '')))) {
+      return sendJson(res, 403, { ok: false, error: 'this server answers only its own pages: open the address it printed' });
+    }
+    if (req.method === 'POST' && req.headers['content-type']?.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+      return sendJson(res, 415, { ok: false, error: 'POST bodies must be application/json' });
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const ortFile = req.method === 'GET' && path.startsWith('/ort/') ? path.slice('/ort/'.length) : undefined;
     const route = routes[`${req.method} ${path}`];
@@ -120,9 +141,10 @@ export async function startPageServer(script: string, host: string, port: number
         return send(res, 404, 'text/plain', 'not found');
       })
       .catch((e: unknown) => {
-        // A refusal is the client's to show; anything else is a server bug, reported the same way rather than lost.
-        const status = e instanceof IotnetsError ? 409 : 500;
-        sendJson(res, status, { ok: false, error: (e as Error).message });
+        // A refusal is the client's to show; anything else is a server bug, logged here and never shown to a client.
+        if (e instanceof IotnetsError) return sendJson(res, 409, { ok: false, error: e.message });
+        process.stderr.write(`internal error on ${req.method} ${escapeForMessage(path)}: ${(e as Error).stack ?? String(e)}\n`);
+        return sendJson(res, 500, { ok: false, error: 'internal server error; see the terminal running iotnets serve' });
       });
   });
   await new Promise<void>((resolve, reject) => {
@@ -133,6 +155,7 @@ export async function startPageServer(script: string, host: string, port: number
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  hosts = ownHosts(host, address);
   return {
     url: `http://${shownHost}:${address.port}/`,
     port: address.port,

@@ -4,13 +4,15 @@ import { measurementRecord } from '../../calibrate/calibrate.js';
 import type { JournalMeasurement } from '../../calibrate/journal.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
-import { check } from '../../errors.js';
+import { check, escapeForMessage } from '../../errors.js';
+import { deviceRecordProblem, measurementProblem } from '../../calibrate/records.js';
 import { summarize } from '../../graph/summary.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
-import { protocolLabel, type Protocol } from '../../runtime/protocols.js';
+import { discardedRuns, protocolLabel, type Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
-import type { BrowserDevice, WebMeasurement, WebPlan } from '../../web/messages.js';
+import type { Timing } from '../../runtime/timing.js';
+import type { BrowserDevice, WebPlan } from '../../web/messages.js';
 import { bundlePage, startPageServer } from '../../web/server-node.js';
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
 import { runInterruptibly } from '../interrupt.js';
@@ -26,33 +28,34 @@ interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
   force?: boolean;
 }
 
-const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** The device of a POST body, refused unless the page measures the way this server was told to. */
+/** The device of a POST body, refused unless it is a plausible browser record measuring the way this server was told to. */
 function parseDevice(body: unknown, protocol: Protocol, optimization: string): BrowserDevice {
-  const d = (body as { device?: Partial<BrowserDevice> } | null)?.device;
-  check(
-    typeof d === 'object' && d !== null && d.executionProvider === 'wasm' && typeof d.cpuModel === 'string' &&
-      Number.isInteger(d.threads) && typeof d.protocol === 'object' && d.protocol !== null,
-    'the request has no browser device record; reload the calibration page',
-  );
-  const theirs = `protocol ${protocolLabel(d.protocol)}, optimization ${d.graphOptimization}`;
+  const d = isObject(body) ? body['device'] : undefined;
+  check(isObject(d) && d['executionProvider'] === 'wasm', 'the request has no browser device record; reload the calibration page');
+  const problem = deviceRecordProblem(d) ??
+    (typeof d['crossOriginIsolated'] !== 'boolean' ? 'crossOriginIsolated: not true or false' : undefined) ??
+    (!isObject(d['ortVersions']) || !Object.values(d['ortVersions']).every((v) => v === undefined || typeof v === 'string')
+      ? 'ortVersions: not a record of version texts' : undefined);
+  check(problem === undefined, () => `the device record is implausible (${problem}); reload the calibration page`);
+  const device = d as unknown as BrowserDevice;
+  const theirs = `protocol ${protocolLabel(device.protocol)}, optimization ${device.graphOptimization}`;
   const ours = `protocol ${protocolLabel(protocol)}, optimization ${optimization}`;
   check(theirs === ours, `the page measures with ${theirs} but the server with ${ours}; reload the calibration page`);
-  return d as BrowserDevice;
+  return device;
 }
 
-/** The journal record of a browser measurement, refused when the page sent an incomplete one. */
-function journalRecord(m: WebMeasurement): JournalMeasurement {
-  const t = m.timing;
-  check(
-    Array.isArray(t?.timesMs) && t.timesMs.every(isNumber) && [t.t_avg, t.t_std, t.medianCi, t.discarded].every(isNumber) &&
-      [t.summary?.median, t.summary?.min, t.summary?.max, t.summary?.p90, t.summary?.count].every(isNumber) &&
-      typeof m.seconds === 'object' && m.seconds !== null && Object.values(m.seconds).every(isNumber),
-    `the measurement of network #${m.index} is incomplete; reload the calibration page`,
-  );
-  const entry = catalogEntry(m.index);
-  return measurementRecord(entry, summarize(catalogGraph(entry)), t, m.seconds);
+/** The journal record of a browser measurement of network `index`, refused unless it is complete and consistent. */
+function journalRecord(m: Record<string, unknown>, index: number, protocol: Protocol): JournalMeasurement {
+  const t = m['timing'] as Partial<Timing> | undefined;
+  check(isObject(t) && isObject(t.summary) && isObject(t.protocol) && isObject(m['seconds']), `the measurement of network #${index} is incomplete; reload the calibration page`);
+  check(protocolLabel(t.protocol) === protocolLabel(protocol) && t.discarded === discardedRuns(protocol), `the measurement of network #${index} was not taken with protocol ${protocolLabel(protocol)}; reload the calibration page`);
+  const entry = catalogEntry(index);
+  const record = measurementRecord(entry, summarize(catalogGraph(entry)), t as Timing, m['seconds'] as JournalMeasurement['seconds']);
+  const problem = measurementProblem(record);
+  check(problem === undefined, () => `the measurement of network #${index} is refused (${problem}); reload the calibration page`);
+  return record;
 }
 
 /** The http URLs other devices on this machine's networks can open, one per IPv4 LAN address. */
@@ -120,11 +123,11 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
       device: (body) => reported(() => useDevice(body)),
       measurement: (body) =>
         reported(() => {
-          const m = body as WebMeasurement;
+          const index = isObject(body) ? body['index'] : undefined;
+          check(typeof index === 'number' && planned.has(index), () => `network #${escapeForMessage(String(index))} is not in this server's plan`);
+          check(!results.has(index), `network #${index} is already in ${results.out}`);
           useDevice(body);
-          check(planned.has(m.index), `network #${String(m.index)} is not in this server's plan`);
-          check(!results.has(m.index), `network #${m.index} is already in ${results.out}`);
-          const record = journalRecord(m);
+          const record = journalRecord(body as Record<string, unknown>, index, protocol);
           results.add(record);
           results.writeResults();
           measured += 1;

@@ -1,4 +1,4 @@
-import { IotnetsError } from '../errors.js';
+import { escapeForMessage, IotnetsError } from '../errors.js';
 import type { DType } from '../graph/tensor.js';
 
 // A safe unpickler for torch.save output. Like PyTorch's weights_only unpickler it never imports or calls
@@ -125,7 +125,7 @@ export function unpickle(bytes: Uint8Array, offset: number, options: UnpickleOpt
   const resolve = (module: string, name: string) => {
     const found = ALLOWED.get(`${module}.${name}`);
     if (!found) {
-      throw new IotnetsError(`${fileName}: refuses to load global '${module}.${name}' (only tensors and plain containers are allowed); if you trust the file, re-save just its state_dict with torch.save`);
+      throw new IotnetsError(`${fileName}: refuses to load global '${escapeForMessage(`${module}.${name}`)}' (only tensors and plain containers are allowed); if you trust the file, re-save just its state_dict with torch.save`);
     }
     return found;
   };

@@ -1,4 +1,4 @@
-import { check, IotnetsError } from '../errors.js';
+import { check, escapeForMessage, IotnetsError } from '../errors.js';
 import { numel, type DType, type StateDict, type Tensor } from '../graph/tensor.js';
 
 // Every typed-array view below assumes a little-endian host, as both file formats are little-endian and every
@@ -115,6 +115,9 @@ function corrupt(fileName: string, detail: string): IotnetsError {
   return new IotnetsError(`${fileName}: truncated or corrupt safetensors file (${detail}); re-download or re-convert it`);
 }
 
+/** The reference implementation's bound on the JSON header. */
+const MAX_HEADER_BYTES = 100_000_000;
+
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /** Reads a .safetensors file into a state dict, in data order; `__metadata__` is ignored. */
@@ -123,6 +126,7 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): StateDict
   if (bytes.length < 8) throw corrupt(fileName, `unexpected end of data at byte ${bytes.length}`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) throw corrupt(fileName, `header of ${headerLength} bytes but only ${bytes.length - 8} follow`);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) throw corrupt(fileName, `header of ${headerLength} bytes, over the format's ${MAX_HEADER_BYTES}`);
   const dataStart = 8 + Number(headerLength), dataLength = bytes.length - dataStart;
   let header: unknown;
   try {
@@ -136,17 +140,24 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): StateDict
     if (key === '__metadata__') continue;
     const { dtype: code, shape, data_offsets: offsets } = (info ?? {}) as Record<string, unknown>;
     if (typeof code === 'string' && !(code in CODE_TO_DTYPE)) {
-      throw new IotnetsError(`${fileName}: tensor '${key}' has dtype ${code}, which iotnets cannot read; convert it to F32, F16, BF16, F64 or an integer type`);
+      throw new IotnetsError(`${fileName}: tensor '${escapeForMessage(key)}' has dtype ${escapeForMessage(code)}, which iotnets cannot read; convert it to F32, F16, BF16, F64 or an integer type`);
     }
     const dtype = CODE_TO_DTYPE[code as string];
     if (!dtype || !Array.isArray(shape) || !shape.every(isCount) || !Array.isArray(offsets) || offsets.length !== 2
-      || !isCount(offsets[0]) || !isCount(offsets[1])) throw corrupt(fileName, `bad header entry for '${key}'`);
+      || !isCount(offsets[0]) || !isCount(offsets[1])) throw corrupt(fileName, `bad header entry for '${escapeForMessage(key)}'`);
     const [begin, end] = offsets as [number, number];
-    if (end > dataLength) throw corrupt(fileName, `'${key}' ends at byte ${dataStart + end} but the file has ${bytes.length}`);
-    if (end - begin !== numel(shape) * ELEMENT_SIZE[dtype]) throw corrupt(fileName, `'${key}' has ${end - begin} bytes for shape [${shape.join(', ')}]`);
+    if (end > dataLength) throw corrupt(fileName, `'${escapeForMessage(key)}' ends at byte ${dataStart + end} but the file has ${bytes.length}`);
+    if (end - begin !== numel(shape) * ELEMENT_SIZE[dtype]) throw corrupt(fileName, `'${escapeForMessage(key)}' has ${end - begin} bytes for shape [${shape.join(', ')}]`);
     entries.push({ key, dtype, shape, begin });
   }
   entries.sort((a, b) => a.begin - b.begin);
+  // The format forbids overlapping ranges; allowing them would let one stored range decode once per key.
+  for (let i = 1; i < entries.length; i++) {
+    const previous = entries[i - 1]!;
+    if (entries[i]!.begin < previous.begin + numel(previous.shape) * ELEMENT_SIZE[previous.dtype]) {
+      throw corrupt(fileName, `'${escapeForMessage(entries[i]!.key)}' overlaps '${escapeForMessage(previous.key)}' (data_offsets ranges must not overlap)`);
+    }
+  }
   const out: StateDict = new Map();
   for (const { key, dtype, shape, begin } of entries) {
     const count = numel(shape);

@@ -1,5 +1,5 @@
 import { inflateSync } from 'fflate';
-import { check, IotnetsError } from '../errors.js';
+import { check, escapeForMessage, IotnetsError } from '../errors.js';
 import { numel, type DType, type StateDict, type Tensor } from '../graph/tensor.js';
 import { corruptCheckpoint, StorageType, TensorRef, unpickle } from './pickle.js';
 import { decodeElements, elementSize, parseSafetensors } from './safetensors.js';
@@ -70,22 +70,56 @@ function isRowMajor(size: readonly number[], stride: readonly number[]): boolean
   return true;
 }
 
+/**
+ * How many times over the elements a checkpoint's storages hold may be decoded into tensors. Views of one storage by
+ * several keys (tied weights) and zero strides (torch.save keeps expand() views) decode some elements more than once;
+ * a hostile file makes thousands of keys view one storage, or a stride-0 view of one element claim 2^28 elements.
+ */
+export const MAX_DECODES_PER_STORED_ELEMENT = 4;
+
+/** Decoded elements left before a checkpoint has expanded beyond its bound; shared by all tensors of one file. */
+class DecodeBudget {
+  private left: number;
+  constructor(storedElements: number, private readonly fileName: string) {
+    this.left = MAX_DECODES_PER_STORED_ELEMENT * storedElements;
+  }
+
+  /** Spends `n` elements for tensor `key`, refusing a file that would exceed its bound. */
+  spend(n: number, key: string): void {
+    this.left -= n;
+    if (this.left < 0) {
+      throw new IotnetsError(
+        `${this.fileName}: its tensors would decode to more than ${MAX_DECODES_PER_STORED_ELEMENT} times the elements its storages hold (at '${escapeForMessage(key)}': overlapping or stride-0 views); refusing it as hostile or corrupt; re-save the state_dict with torch.save`,
+      );
+    }
+  }
+}
+
 /** Turns `_rebuild_tensor_v2(storage, offset, size, stride)` into dense tensor data, honouring offset and strides. */
-function toTensor(ref: TensorRef, key: string, fileName: string): Tensor {
+function toTensor(ref: TensorRef, key: string, fileName: string, budget: DecodeBudget): Tensor {
   const slot = ref.storage;
   const { offset, size, stride } = ref;
   if (!(slot instanceof StorageSlot) || size.length !== stride.length || offset < 0 || size.some((d) => d < 0) || stride.some((s) => s < 0)) {
-    throw corruptCheckpoint(fileName, `bad tensor description for '${key}'`);
+    throw corruptCheckpoint(fileName, `bad tensor description for '${escapeForMessage(key)}'`);
   }
   const { dtype } = slot, esize = elementSize(dtype), n = numel(size);
   if (n === 0) return { dtype, shape: size, data: decodeElements(new Uint8Array(0), 0, dtype) };
+  if (!Number.isSafeInteger(n)) throw corruptCheckpoint(fileName, `'${escapeForMessage(key)}' claims an impossible number of elements`);
+  budget.spend(n, key);
   let span = 1;
   for (let d = 0; d < size.length; d++) span += (size[d]! - 1) * stride[d]!;
   const end = (offset + span) * esize;
-  if (!slot.bytes) throw corruptCheckpoint(fileName, `storage of '${key}' is missing`);
-  if (offset + span > slot.numel || end > slot.bytes.length) throw corruptCheckpoint(fileName, `'${key}' lies outside its storage`);
+  if (!slot.bytes) throw corruptCheckpoint(fileName, `storage of '${escapeForMessage(key)}' is missing`);
+  if (offset + span > slot.numel || end > slot.bytes.length) throw corruptCheckpoint(fileName, `'${escapeForMessage(key)}' lies outside its storage`);
   const raw = slot.bytes.subarray(offset * esize, end);
   return { dtype, shape: size, data: decodeElements(isRowMajor(size, stride) ? raw : gather(raw, size, stride, esize, n), n, dtype) };
+}
+
+/** Elements the storages of a file actually hold. */
+function storedElements(slots: ReadonlyMap<string, StorageSlot>): number {
+  let n = 0;
+  for (const slot of slots.values()) n += Math.min(slot.numel, Math.floor((slot.bytes?.length ?? 0) / elementSize(slot.dtype)));
+  return n;
 }
 
 function isTensorMap(v: unknown): v is Map<string, TensorRef> {
@@ -94,13 +128,23 @@ function isTensorMap(v: unknown): v is Map<string, TensorRef> {
   return true;
 }
 
-/** A tensor-free value as plain JSON-like data (dicts become objects), or undefined when it holds tensors or objects. */
-function toPlain(v: unknown, depth = 0): unknown {
+/** Most values a checkpoint's metadata (everything beside the state_dict) may expand to. */
+const MAX_META_VALUES = 100_000;
+
+/**
+ * A tensor-free value as plain JSON-like data (dicts become objects), or undefined when it holds tensors or objects.
+ * The memo lets a tiny pickle reference one container from many places (a doubling tree of 2^n leaves in n ops), so
+ * every value visited counts against `budget`; a file that exceeds it is refused.
+ */
+function toPlain(v: unknown, budget: { left: number; fileName: string }, depth = 0): unknown {
+  if (--budget.left < 0) {
+    throw new IotnetsError(`${budget.fileName}: its metadata expands to more than ${MAX_META_VALUES} values (shared or self-referencing containers); refusing it as hostile or corrupt; re-save just the state_dict with torch.save`);
+  }
   if (depth > 32) return undefined; // also stops self-referencing containers built through the memo
   if (v instanceof Map) {
     const entries: [string, unknown][] = [];
     for (const [k, x] of v) {
-      const p = toPlain(x, depth + 1);
+      const p = toPlain(x, budget, depth + 1);
       if (typeof k !== 'string' || p === undefined) return undefined;
       entries.push([k, p]);
     }
@@ -109,7 +153,7 @@ function toPlain(v: unknown, depth = 0): unknown {
   if (Array.isArray(v) || v instanceof Set) {
     const out: unknown[] = [];
     for (const x of v) {
-      const p = toPlain(x, depth + 1);
+      const p = toPlain(x, budget, depth + 1);
       if (p === undefined) return undefined;
       out.push(p);
     }
@@ -119,28 +163,33 @@ function toPlain(v: unknown, depth = 0): unknown {
 }
 
 /** Picks the state_dict out of `{'net': sd, 'acc', 'epoch'}` (or takes a bare state_dict) and materializes it. */
-function toCheckpoint(top: unknown, fileName: string): TorchCheckpoint {
+function toCheckpoint(top: unknown, fileName: string, storedElements: number): TorchCheckpoint {
   let refs: Map<string, TensorRef> | undefined;
   const meta: [string, unknown][] = [];
+  const metaBudget = { left: MAX_META_VALUES, fileName };
   if (isTensorMap(top)) refs = top;
   else if (top instanceof Map) {
     const sdKey = isTensorMap(top.get('net')) ? 'net' : [...top.keys()].find((k) => isTensorMap(top.get(k)));
     refs = top.get(sdKey) as Map<string, TensorRef> | undefined;
     for (const [k, v] of top) {
-      const plain = k === sdKey ? undefined : toPlain(v);
+      const plain = k === sdKey ? undefined : toPlain(v, metaBudget);
       if (typeof k === 'string' && plain !== undefined) meta.push([k, plain]);
     }
   }
   if (!refs) {
-    const found = top instanceof Map ? `top-level keys: ${[...top.keys()].map(String).join(', ') || 'none'}` : 'no dict at the top level';
+    const found = top instanceof Map ? `top-level keys: ${escapeForMessage([...top.keys()].map(String).join(', ')) || 'none'}` : 'no dict at the top level';
     throw new IotnetsError(`${fileName}: holds no state_dict (${found}); save {'net': model.state_dict(), ...} or model.state_dict() with torch.save`);
   }
   // DataParallel prefixes every key; strip only when all have it, so a genuine submodule named "module" survives.
   const strip = [...refs.keys()].every((k) => k.startsWith('module.'));
   const stateDict: StateDict = new Map();
-  for (const [k, ref] of refs) stateDict.set(strip ? k.slice(7) : k, toTensor(ref, k, fileName));
+  const budget = new DecodeBudget(storedElements, fileName);
+  for (const [k, ref] of refs) stateDict.set(strip ? k.slice(7) : k, toTensor(ref, k, fileName, budget));
   return { stateDict, meta: Object.fromEntries(meta) };
 }
+
+/** Most bytes the deflated entries of a zip checkpoint may inflate to, per byte of the file. */
+export const MAX_INFLATED_PER_FILE_BYTE = 4;
 
 /**
  * Reads a zip's central directory and returns a lazy entry reader. Written here rather than using fflate's unzipSync
@@ -164,6 +213,7 @@ function readZip(bytes: Uint8Array, fileName: string): Map<string, () => Uint8Ar
   }
   if (dirStart + dirSize > bytes.length || count * 46 > dirSize) throw bad('zip directory outside the file');
   const entries = new Map<string, () => Uint8Array>();
+  let inflated = 0;
   for (let i = 0, p = dirStart; i < count; i++) {
     if (p + 46 > dirStart + dirSize || u32(p) !== 0x02014b50) throw bad(`bad zip directory entry at byte ${p}`);
     const method = u16(p + 10), nameLength = u16(p + 28), extraLength = u16(p + 30);
@@ -187,8 +237,13 @@ function readZip(bytes: Uint8Array, fileName: string): Map<string, () => Uint8Ar
       if (start + size > bytes.length) throw bad(`zip entry ${name} ends past the end of the file`);
       const data = bytes.subarray(start, start + size);
       if (method === 0) return data;
-      // Deflate expands at most ~1032x; a larger claim is corruption and must not drive the allocation.
-      if (method !== 8 || originalSize > size * 1032 + 1024) throw bad(`unsupported zip entry ${name}`);
+      // Deflate expands at most ~1032x; a larger claim is corruption and must not drive the allocation. torch.save
+      // stores entries uncompressed, so a re-zipped checkpoint's weights (which hardly compress) stay far below the cap.
+      if (method !== 8 || originalSize > size * 1032 + 1024) throw bad(`unsupported zip entry ${escapeForMessage(name)}`);
+      inflated += originalSize;
+      if (inflated > MAX_INFLATED_PER_FILE_BYTE * bytes.length) {
+        throw new IotnetsError(`${fileName}: its compressed zip entries inflate to more than ${MAX_INFLATED_PER_FILE_BYTE} times the file's size; refusing it as hostile or corrupt; re-save it with torch.save`);
+      }
       try {
         return inflateSync(data, { out: new Uint8Array(originalSize) });
       } catch (e) {
@@ -211,12 +266,14 @@ function parseZip(bytes: Uint8Array, fileName: string): TorchCheckpoint {
   if (order && new TextDecoder().decode(order()) !== 'little') {
     throw new IotnetsError(`${fileName}: was saved big-endian, which iotnets cannot read; re-save it on a little-endian machine`);
   }
-  const load = storageLoader(fileName, new Map(), (key) => {
+  const slots = new Map<string, StorageSlot>();
+  const load = storageLoader(fileName, slots, (key) => {
     const data = files.get(`${prefix}data/${key}`);
-    if (!data) throw corruptCheckpoint(fileName, `missing storage data/${key}`);
+    if (!data) throw corruptCheckpoint(fileName, `missing storage data/${escapeForMessage(key)}`);
     return data();
   });
-  return toCheckpoint(unpickle(files.get(pkl)!(), 0, { fileName, persistentLoad: load }).value, fileName);
+  const top = unpickle(files.get(pkl)!(), 0, { fileName, persistentLoad: load }).value;
+  return toCheckpoint(top, fileName, storedElements(slots));
 }
 
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -250,14 +307,22 @@ function parseLegacy(bytes: Uint8Array, fileName: string): TorchCheckpoint {
     slot.bytes = bytes.subarray(pos + 8, pos + 8 + Number(length));
     pos += 8 + Number(length);
   }
-  return toCheckpoint(main.value, fileName);
+  return toCheckpoint(main.value, fileName, storedElements(slots));
 }
 
-/** The format `bytes` are in, judged by content: zip magic, a pickle's PROTO opcode, or a safetensors JSON header. */
+/**
+ * The format `bytes` are in, judged by each format's structure rather than a first byte (a safetensors header length
+ * may well start with 0x80 or 'PK'): a safetensors header length that fits the file followed by a JSON object, a zip's
+ * local-header signature, or a pickle's PROTO opcode with a protocol torch writes.
+ */
 function sniff(bytes: Uint8Array): WeightsFormat | undefined {
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'torch-zip';
-  if (bytes[0] === 0x80) return 'torch-legacy';
-  return bytes.length > 8 && bytes[8] === 0x7b ? 'safetensors' : undefined;
+  if (bytes.length >= 10) {
+    const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+    if (headerLength >= 2n && headerLength <= BigInt(bytes.length - 8) && bytes[8] === 0x7b) return 'safetensors';
+  }
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
+  if (bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5) return 'torch-legacy';
+  return undefined;
 }
 
 const checkNotEmpty = (bytes: Uint8Array, fileName: string) =>

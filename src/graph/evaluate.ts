@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import type { Graph, Node } from './graph.js';
-import type { OpKind, OpOf, Shape } from './ops.js';
+import type { OpKind, OpOf, ScalarOperation, Shape } from './ops.js';
 import { numel, type StateDict } from './tensor.js';
 
 /** What a kernel gets: its op, input activations (batch-major) with their per-sample shapes, and its module's parameters. */
@@ -33,6 +33,7 @@ function gatherWindows(
   const [kh, kw] = op.kernel;
   const [sh, sw] = op.stride;
   const [ph, pw] = op.padding;
+  const [dh, dw] = op.dilation ?? [1, 1];
   const k = channels * kh * kw;
   cols.fill(0);
   for (let oy = 0; oy < oh; oy++) {
@@ -41,10 +42,10 @@ function gatherWindows(
       for (let i = 0; i < channels; i++) {
         const plane = (firstPlane + i) * h * w;
         for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - ph + ky;
+          const iy = oy * sh - ph + ky * dh;
           if (iy < 0 || iy >= h) continue;
           for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - pw + kx;
+            const ix = ox * sw - pw + kx * dw;
             if (ix >= 0 && ix < w) cols[row + (i * kh + ky) * kw + kx] = x[plane + iy * w + ix]!;
           }
         }
@@ -152,7 +153,7 @@ const elementwise =
 
 /**
  * Windowed pooling over each channel plane: `reduce` folds the taps inside the input, `finish` turns the fold into the
- * output given the padded window's size (PyTorch's floor mode never lets a window pass the padding).
+ * output given the window's size, counted over the padding (clipped where ceil mode lets it pass) or over the input only.
  */
 const pool =
   (initial: number, reduce: (acc: number, v: number) => number, finish: (acc: number, windowSize: number) => number) =>
@@ -162,18 +163,22 @@ const pool =
     const [kh, kw] = op.kernel;
     const [sh, sw] = op.stride;
     const [ph, pw] = op.padding;
+    const [eh, ew] = op.padEnd ?? op.padding;
+    const overPadding = !('countIncludePad' in op) || op.countIncludePad !== false;
     const out = new Float32Array(batch * c * oh * ow);
     for (let plane = 0; plane < batch * c; plane++) {
       const inBase = plane * h * w;
       for (let oy = 0; oy < oh; oy++) {
         const y0 = oy * sh - ph;
-        const windowH = Math.min(y0 + kh, h + ph) - y0;
+        const [top, bottom] = [Math.max(y0, 0), Math.min(y0 + kh, h)];
+        const windowH = overPadding ? Math.min(y0 + kh, h + eh) - y0 : bottom - top;
         for (let ox = 0; ox < ow; ox++) {
           const x0 = ox * sw - pw;
-          const windowW = Math.min(x0 + kw, w + pw) - x0;
+          const [left, right] = [Math.max(x0, 0), Math.min(x0 + kw, w)];
+          const windowW = overPadding ? Math.min(x0 + kw, w + ew) - x0 : right - left;
           let acc = initial;
-          for (let iy = Math.max(y0, 0); iy < Math.min(y0 + kh, h); iy++) {
-            for (let ix = Math.max(x0, 0); ix < Math.min(x0 + kw, w); ix++) acc = reduce(acc, x![inBase + iy * w + ix]!);
+          for (let iy = top; iy < bottom; iy++) {
+            for (let ix = left; ix < right; ix++) acc = reduce(acc, x![inBase + iy * w + ix]!);
           }
           out[(plane * oh + oy) * ow + ox] = finish(acc, windowH * windowW);
         }
@@ -220,18 +225,63 @@ const slice: Kernel<'slice'> = ({ op, inputs: [x], inputShapes: [inShape], shape
   return out;
 };
 
+/** ShuffleNet's channel shuffle: output channel j * groups + g is input channel g * (C / groups) + j. */
+const shuffle: Kernel<'shuffle'> = ({ op, inputs: [x], inputShapes: [inShape], batch }) => {
+  const c = inShape![0]!;
+  const plane = numel(inShape!) / c;
+  const perGroup = c / op.groups;
+  const out = new Float32Array(x!.length);
+  for (let n = 0; n < batch; n++) {
+    for (let g = 0; g < op.groups; g++) {
+      for (let j = 0; j < perGroup; j++) {
+        const from = (n * c + g * perGroup + j) * plane;
+        out.set(x!.subarray(from, from + plane), (n * c + j * op.groups + g) * plane);
+      }
+    }
+  }
+  return out;
+};
+
+/** Softmax over each sample's values. */
+const softmax: Kernel<'softmax'> = ({ inputs: [x], shape, batch }) => {
+  const size = numel(shape);
+  const out = new Float32Array(x!.length);
+  for (let n = 0; n < batch; n++) {
+    const row = x!.subarray(n * size, (n + 1) * size);
+    const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
+    let sum = 0;
+    row.forEach((v, i) => (sum += out[n * size + i] = Math.exp(v - max)));
+    for (let i = n * size; i < (n + 1) * size; i++) out[i] = out[i]! / sum;
+  }
+  return out;
+};
+
+const SCALAR_OPERATIONS: { [O in ScalarOperation]: (v: number, c: number) => number } = {
+  add: (v, c) => v + c,
+  sub: (v, c) => v - c,
+  mul: (v, c) => v * c,
+  div: (v, c) => v / c,
+};
+
 const KERNELS: { [K in Exclude<OpKind, 'input'>]: Kernel<K> } = {
   conv2d,
   batchnorm,
   linear,
   relu: elementwise((v) => (v > 0 ? v : 0)),
   sigmoid: elementwise((v) => 1 / (1 + Math.exp(-v))),
+  clip: (c) => elementwise((v) => Math.min(Math.max(v, c.op.min), c.op.max))(c),
+  leakyrelu: (c) => elementwise((v) => (v >= 0 ? v : v * c.op.alpha))(c),
+  hardsigmoid: (c) => elementwise((v) => Math.min(Math.max(c.op.alpha * v + c.op.beta, 0), 1))(c),
+  hardswish: elementwise((v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6),
+  scalar: (c) => elementwise((v) => SCALAR_OPERATIONS[c.op.operation](v, c.op.value))(c),
   maxpool: pool(-Infinity, Math.max, (acc) => acc),
   avgpool: pool(0, (acc, v) => acc + v, (acc, size) => acc / size),
   add: ({ inputs: [a, b] }) => a!.map((v, i) => v + b![i]!),
   mul,
   concat,
   slice,
+  shuffle,
+  softmax,
   // Row-major [N,C,H,W] already is [N,C*H*W].
   flatten: ({ inputs: [x] }) => x!,
 };

@@ -6,21 +6,46 @@ export type Shape = readonly number[];
 
 type Pair = readonly [number, number];
 
+/**
+ * A sliding window. `padding` pads the top and left (and the bottom and right unless `padEnd` says otherwise, as
+ * asymmetric ONNX pads do); `ceilMode` rounds the output size up; `dilation` spaces the taps (1 when absent).
+ */
+interface Window {
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+  padEnd?: Pair;
+  dilation?: Pair;
+  ceilMode?: boolean;
+}
+
+/** A scalar constant applied elementwise, `x <operation> value` (ONNX Add/Sub/Mul/Div with a one-element constant). */
+export type ScalarOperation = 'add' | 'sub' | 'mul' | 'div';
+
 /** Every operation a network graph can hold, with its attributes. */
 export type Op =
   | { kind: 'input' }
-  | { kind: 'conv2d'; outChannels: number; kernel: Pair; stride: Pair; padding: Pair; groups: number; bias: boolean }
+  | ({ kind: 'conv2d'; outChannels: number; groups: number; bias: boolean } & Window)
   | { kind: 'batchnorm'; eps: number }
   | { kind: 'linear'; outFeatures: number; bias: boolean }
   | { kind: 'relu' }
   | { kind: 'sigmoid' }
-  | { kind: 'maxpool'; kernel: Pair; stride: Pair; padding: Pair }
-  | { kind: 'avgpool'; kernel: Pair; stride: Pair; padding: Pair }
+  | { kind: 'clip'; min: number; max: number }
+  | { kind: 'leakyrelu'; alpha: number }
+  | { kind: 'hardsigmoid'; alpha: number; beta: number }
+  | { kind: 'hardswish' }
+  | { kind: 'scalar'; operation: ScalarOperation; value: number }
+  | ({ kind: 'maxpool' } & Window)
+  /** `countIncludePad` false divides by the taps inside the input only (ONNX's default; PyTorch's is true). */
+  | ({ kind: 'avgpool'; countIncludePad?: boolean } & Window)
   | { kind: 'add' }
   | { kind: 'mul' }
   | { kind: 'concat' }
   | { kind: 'slice'; start: number; end: number }
-  | { kind: 'flatten' };
+  /** ShuffleNet's channel shuffle: view as [groups, C/groups, H, W], swap the first two axes, view back. */
+  | { kind: 'shuffle'; groups: number }
+  | { kind: 'flatten' }
+  | { kind: 'softmax' };
 
 export type OpKind = Op['kind'];
 export type OpOf<K extends OpKind> = Extract<Op, { kind: K }>;
@@ -52,8 +77,11 @@ export interface OpDef<K extends OpKind> {
 const none = () => [] as ParamSpec[];
 const zero = () => 0;
 
-function spatialOut(size: number, kernel: number, stride: number, padding: number): number {
-  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+/** Output size of a window along one axis; in ceil mode the last window must still start inside the input or its top padding. */
+function spatialOut(size: number, kernel: number, stride: number, before: number, after: number, dilation: number, ceil: boolean): number {
+  const span = size + before + after - dilation * (kernel - 1) - 1;
+  const out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  return ceil && (out - 1) * stride >= size + before ? out - 1 : out;
 }
 
 function feature(shape: Shape, where: string): { c: number; h: number; w: number } {
@@ -61,10 +89,13 @@ function feature(shape: Shape, where: string): { c: number; h: number; w: number
   return { c: shape[0]!, h: shape[1]!, w: shape[2]! };
 }
 
-function window(op: { kernel: Pair; stride: Pair; padding: Pair }, input: Shape, where: string): Shape {
+function window(op: Window, input: Shape, where: string): Shape {
   const { c, h, w } = feature(input, where);
-  const oh = spatialOut(h, op.kernel[0], op.stride[0], op.padding[0]);
-  const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1]);
+  const end = op.padEnd ?? op.padding;
+  const dilation = op.dilation ?? [1, 1];
+  const ceil = op.ceilMode === true;
+  const oh = spatialOut(h, op.kernel[0], op.stride[0], op.padding[0], end[0], dilation[0], ceil);
+  const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1], end[1], dilation[1], ceil);
   check(
     oh >= 1 && ow >= 1,
     `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); ` +
@@ -91,7 +122,7 @@ const poolDef = (counted: (input: Shape) => number): OpDef<'maxpool' | 'avgpool'
   paperFlops: (_op, [input], _out, isModule) => (isModule ? counted(input!) : 0),
 });
 
-const elementwise: OpDef<'relu' | 'sigmoid'> = {
+const elementwise: OpDef<'relu' | 'sigmoid' | 'clip' | 'leakyrelu' | 'hardsigmoid' | 'hardswish' | 'scalar' | 'softmax'> = {
   inferShape: (_op, [input]) => input!,
   params: none,
   macs: zero,
@@ -165,10 +196,17 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   },
   relu: elementwise as OpDef<'relu'>,
   sigmoid: elementwise as OpDef<'sigmoid'>,
+  clip: elementwise as OpDef<'clip'>,
+  leakyrelu: elementwise as OpDef<'leakyrelu'>,
+  hardsigmoid: elementwise as OpDef<'hardsigmoid'>,
+  hardswish: elementwise as OpDef<'hardswish'>,
+  scalar: elementwise as OpDef<'scalar'>,
+  softmax: elementwise as OpDef<'softmax'>,
   maxpool: poolDef((input) => numel(input)) as OpDef<'maxpool'>,
   avgpool: poolDef((input) => numel(input)) as OpDef<'avgpool'>,
   add: functionalOnly((_op, inputs, where) => sameShapes(inputs, where)),
   mul: functionalOnly((_op, [a, b], where) => {
+    if (a!.length === b!.length && a!.every((d, i) => d === b![i])) return a!;
     const { c, h, w } = feature(a!, where);
     const gate = feature(b!, where);
     check(
@@ -190,6 +228,11 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     const { h, w, c } = feature(input!, where);
     check(0 <= op.start && op.start < op.end && op.end <= c, `${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
     return [op.end - op.start, h, w];
+  }),
+  shuffle: functionalOnly((op, [input], where) => {
+    const { c } = feature(input!, where);
+    check(Number.isInteger(op.groups) && op.groups >= 1 && c % op.groups === 0, `${where}: ${c} channels do not split into ${op.groups} shuffle groups`);
+    return input!;
   }),
   flatten: functionalOnly((_op, [input]) => [numel(input!)]),
 };

@@ -1,6 +1,6 @@
 import onnxProto, { type onnx } from 'onnx-proto';
 import type { Graph } from '../graph/graph.js';
-import type { OpKind, OpOf } from '../graph/ops.js';
+import type { OpKind, OpOf, Shape } from '../graph/ops.js';
 import type { StateDict, Tensor } from '../graph/tensor.js';
 import { bindStateDict } from '../weights/bind.js';
 import { applyPrecision, type PrecisionOptions } from './precision.js';
@@ -33,46 +33,61 @@ interface EmitBase {
   readonly module?: string;
   readonly name: string;
   readonly inputs: readonly string[];
+  /** Per-sample shapes of the inputs. */
+  readonly inputShapes: readonly Shape[];
   readonly output: string;
-  /** Adds an int64 constant initializer named `${name}.${suffix}` and returns its name. */
-  constant(suffix: string, values: readonly number[]): string;
+  /** Adds an int64 (or float32) constant initializer named `${name}.${suffix}` and returns its name. */
+  constant(suffix: string, values: readonly number[], dtype?: 'int64' | 'float32'): string;
 }
 
 type EmitContext<K extends OpKind> = EmitBase & { readonly op: OpOf<K> };
 
 type Emitter<K extends OpKind> = (c: EmitContext<K>) => onnx.INodeProto;
 
+/** The doc string that marks a module call, so that importing the model back knows which calls were modules. */
+export const MODULE_DOC_PREFIX = 'iotnets module ';
+
 function onnxNode(c: EmitBase, opType: string, inputs: readonly string[], attribute: Attribute[] = []): onnx.INodeProto {
-  return { name: c.name, opType, input: [...inputs], output: [c.output], attribute };
+  return { name: c.name, opType, input: [...inputs], output: [c.output], attribute, ...(c.module !== undefined ? { docString: `${MODULE_DOC_PREFIX}${c.module}` } : {}) };
 }
 
 /** Inputs of a module call followed by its parameters, named by state_dict key. */
 const withParams = (c: EmitBase, suffixes: readonly string[]) => [...c.inputs, ...suffixes.map((s) => `${c.module!}.${s}`)];
 
-type Pair = readonly [number, number];
-
-/** Kernel, strides and pads of a sliding window; ONNX pads are [top, left, bottom, right], PyTorch pads symmetrically. */
-const windowAttributes = (op: { kernel: Pair; stride: Pair; padding: Pair }): Attribute[] => [
-  ints('kernel_shape', op.kernel),
-  ints('strides', op.stride),
-  ints('pads', [op.padding[0], op.padding[1], op.padding[0], op.padding[1]]),
-];
+/** Kernel, strides, pads ([top, left, bottom, right]) and ceil mode of a sliding window. */
+const windowAttributes = (op: OpOf<'conv2d' | 'maxpool' | 'avgpool'>): Attribute[] => {
+  const end = op.padEnd ?? op.padding;
+  return [
+    ints('kernel_shape', op.kernel),
+    ints('strides', op.stride),
+    ints('pads', [op.padding[0], op.padding[1], end[0], end[1]]),
+    ...(op.ceilMode ? [int('ceil_mode', 1)] : []),
+    ...(op.dilation ? [ints('dilations', op.dilation)] : []),
+  ];
+};
 
 const pool =
-  (opType: string, extra: Attribute[]) =>
-  (c: EmitContext<'maxpool' | 'avgpool'>) =>
-    onnxNode(c, opType, c.inputs, [...windowAttributes(c.op), ...extra]);
+  <K extends 'maxpool' | 'avgpool'>(opType: string, extra: (op: OpOf<K>) => Attribute[]) =>
+  (c: EmitContext<K>) =>
+    onnxNode(c, opType, c.inputs, [...windowAttributes(c.op), ...extra(c.op)]);
 
 const simple =
   (opType: string) =>
   (c: EmitBase) =>
     onnxNode(c, opType, c.inputs);
 
+const SCALAR_OP_TYPES = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' } as const;
+
+/** The input channel each output channel of a channel shuffle reads. */
+export function shufflePermutation(channels: number, groups: number): number[] {
+  const perGroup = channels / groups;
+  return Array.from({ length: channels }, (_, out) => (out % groups) * perGroup + Math.floor(out / groups));
+}
+
 const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
   conv2d: (c) =>
     onnxNode(c, 'Conv', withParams(c, c.op.bias ? ['weight', 'bias'] : ['weight']), [
-      ...windowAttributes(c.op),
-      ints('dilations', [1, 1]),
+      ...windowAttributes({ dilation: [1, 1], ...c.op }),
       int('group', c.op.groups),
     ]),
   // Eval mode: normalises with the running statistics (BatchNormalization also takes [N,C] for BatchNorm1d).
@@ -84,9 +99,15 @@ const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
     onnxNode(c, 'Gemm', withParams(c, c.op.bias ? ['weight', 'bias'] : ['weight']), [int('transB', 1)]),
   relu: simple('Relu'),
   sigmoid: simple('Sigmoid'),
-  maxpool: pool('MaxPool', []),
+  clip: (c) => onnxNode(c, 'Clip', [...c.inputs, c.constant('min', [c.op.min], 'float32'), c.constant('max', [c.op.max], 'float32')]),
+  leakyrelu: (c) => onnxNode(c, 'LeakyRelu', c.inputs, [float('alpha', c.op.alpha)]),
+  hardsigmoid: (c) => onnxNode(c, 'HardSigmoid', c.inputs, [float('alpha', c.op.alpha), float('beta', c.op.beta)]),
+  hardswish: simple('HardSwish'),
+  scalar: (c) => onnxNode(c, SCALAR_OP_TYPES[c.op.operation], [...c.inputs, c.constant('value', [c.op.value], 'float32')]),
+  softmax: (c) => onnxNode(c, 'Softmax', c.inputs, [int('axis', 1)]),
+  maxpool: pool<'maxpool'>('MaxPool', () => []),
   // PyTorch averages over the padded window (count_include_pad=True); ONNX's default excludes padding.
-  avgpool: pool('AveragePool', [int('count_include_pad', 1)]),
+  avgpool: pool<'avgpool'>('AveragePool', (op) => [int('count_include_pad', op.countIncludePad === false ? 0 : 1)]),
   add: simple('Add'),
   mul: simple('Mul'),
   concat: (c) => onnxNode(c, 'Concat', c.inputs, [int('axis', 1)]),
@@ -97,6 +118,11 @@ const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
       c.constant('ends', [c.op.end]),
       c.constant('axes', [1]),
     ]),
+  // One Gather of the permuted channels: a single node, as every other op.
+  shuffle: (c) => {
+    const channels = c.inputShapes[0]![0]!;
+    return onnxNode(c, 'Gather', [...c.inputs, c.constant('channels', shufflePermutation(channels, c.op.groups))], [int('axis', 1)]);
+  },
   flatten: (c) => onnxNode(c, 'Flatten', c.inputs, [int('axis', 1)]),
 };
 
@@ -163,10 +189,13 @@ export function onnxModelProto(graph: Graph, weights: StateDict): onnx.ModelProt
       ...(node.module !== undefined ? { module: node.module } : {}),
       name,
       inputs: node.inputs.map(valueName),
+      inputShapes: node.inputs.map((i) => graph.nodes[i]!.shape),
       output: valueName(node.id),
-      constant(suffix, values) {
+      constant(suffix, values, dtype = 'int64') {
         const constantName = `${name}.${suffix}`;
-        initializers.push(initializer(constantName, { dtype: 'int64', shape: [values.length], data: BigInt64Array.from(values, BigInt) }));
+        const data = dtype === 'int64' ? BigInt64Array.from(values, BigInt) : Float32Array.from(values);
+        // Scalars (Clip bounds, Mul/Add constants) are rank 0; index lists rank 1.
+        initializers.push(initializer(constantName, { dtype, shape: dtype === 'int64' ? [values.length] : [], data }));
         return constantName;
       },
     };

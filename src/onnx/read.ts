@@ -16,7 +16,7 @@ const ELEMENT_BYTES: Partial<Record<number, number>> = {
 };
 
 /** An int64 field as a number (protobufjs decodes int64 to Long objects when long.js is present). */
-const toNumber = (v: number | { toNumber(): number }) => (typeof v === 'number' ? v : v.toNumber());
+export const toNumber = (v: number | { toNumber(): number }) => (typeof v === 'number' ? v : v.toNumber());
 
 /** The first structural defect of a decoded model, or undefined if it is complete. */
 function defect(model: onnx.ModelProto): string | undefined {

@@ -1,5 +1,5 @@
 import type { Graph, Module, Node } from '../graph/graph.js';
-import type { OpKind } from '../graph/ops.js';
+import type { OpKind, OpOf } from '../graph/ops.js';
 import { numel, type StateDict, type Tensor } from '../graph/tensor.js';
 import { Sfc32 } from '../rng/sfc32.js';
 
@@ -54,6 +54,20 @@ const MOMENTS: { [K in OpKind]: MomentRule } = {
     const mean = Math.min(0.9, Math.max(0.1, 0.5 + m!.mean / 4));
     return { mean, meanSquare: mean * mean + Math.min(0.25, variance(m!) / 16) };
   },
+  // Bounded and leaky rectifiers and hard-swish are near enough to ReLU for a scale estimate; hard-sigmoid to sigmoid.
+  clip: ([m]) => rectified(m!),
+  leakyrelu: ([m]) => rectified(m!),
+  hardswish: ([m]) => rectified(m!),
+  hardsigmoid: (ms, node, graph) => MOMENTS.sigmoid(ms, node, graph),
+  scalar: ([m], node) => {
+    const op = node.op as OpOf<'scalar'>;
+    const shift = op.operation === 'add' ? op.value : op.operation === 'sub' ? -op.value : 0;
+    const scale = op.operation === 'mul' ? op.value : op.operation === 'div' ? 1 / op.value : 1;
+    const mean = m!.mean * scale + shift;
+    return { mean, meanSquare: mean * mean + variance(m!) * scale * scale };
+  },
+  softmax: same,
+  shuffle: same,
   // The largest of a window of correlated neighbours: about one standard deviation above their mean.
   maxpool: ([m]) => {
     const sd = Math.sqrt(variance(m!));

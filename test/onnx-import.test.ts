@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import onnxProto, { type onnx } from 'onnx-proto';
+import { catalogGraph, catalogEntry } from '../src/catalog/catalog.ts';
+import { IotnetsError } from '../src/errors.ts';
+import { evaluate } from '../src/graph/evaluate.ts';
+import type { Graph } from '../src/graph/graph.ts';
+import { OPS } from '../src/graph/ops.ts';
+import { stateDictEntries, summarize } from '../src/graph/summary.ts';
+import { numel, type StateDict } from '../src/graph/tensor.ts';
+import { exportOnnx } from '../src/onnx/export.ts';
+import { importOnnx } from '../src/onnx/import.ts';
+import { toNumber } from '../src/onnx/read.ts';
+import { RandomState } from '../src/rng/random-state.ts';
+import { build, listModels, listSpaces, sample } from '../src/zoo/index.ts';
+import { PAPER_ONNX, thirdPartyOnnx, torchMissing, type OnnxFixtureSet } from './support/onnx-fixtures.ts';
+import { relativeError, runOrt } from './support/ort.ts';
+
+const proto = onnxProto.onnx;
+
+/** Elements of the float initializers the weight inputs of Conv, Gemm, MatMul and BatchNormalization nodes read, per use. */
+function usedInitializerElements(model: onnx.ModelProto): number {
+  const graph = model.graph!;
+  const elements = new Map(graph.initializer!.filter((t) => t.dataType === proto.TensorProto.DataType.FLOAT).map((t) => [t.name!, numel(t.dims!.map(toNumber))]));
+  const alias = new Map(graph.node!.filter((n) => n.opType === 'Identity').map((n) => [n.output![0]!, n.input![0]!]));
+  const resolve = (name: string) => alias.get(name) ?? name;
+  let total = 0;
+  for (const node of graph.node!) {
+    if (!['Conv', 'Gemm', 'MatMul', 'BatchNormalization'].includes(node.opType!)) continue;
+    for (const name of node.input!.slice(1)) total += elements.get(resolve(name)) ?? 0;
+  }
+  return total;
+}
+
+function randomInput(graph: Graph, batch: number): Float32Array {
+  const input = new Float32Array(batch * numel(graph.inputShape));
+  new RandomState(3).fillStandardNormal(input);
+  return input;
+}
+
+/** Logits of the original file under ONNX Runtime (its own input and output names). */
+async function originalLogits(bytes: Uint8Array, graph: Graph, input: Float32Array, batch: number): Promise<Float32Array> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [batch, ...graph.inputShape]) });
+    return result[session.outputNames[0]!]!.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** Imports every model of a fixture set: counts against PyTorch's, re-export and evaluator against the original file. */
+function checkFixtureSet(set: () => OnnxFixtureSet, evaluatorUpTo: number): void {
+  it('imports every model with PyTorch\'s MACs, parameters and state_dict size, and the used initializer elements', () => {
+    for (const m of set().models) {
+      const bytes = readFileSync(join(set().dir, m.file));
+      const { graph } = importOnnx(bytes, m.file);
+      const s = summarize(graph);
+      assert.equal(s.macs, m.macs, `${m.file} MACs`);
+      assert.equal(s.weightElements, usedInitializerElements(proto.ModelProto.decode(bytes)), `${m.file} weight elements`);
+      if (!m.batchNormFolded) {
+        assert.equal(s.trainableParameters, m.parameters, `${m.file} parameters`);
+        assert.equal(s.stateDictElements, m.stateDictElements, `${m.file} state_dict elements`);
+      }
+      assert.deepEqual(graph.inputShape, m.inputShape);
+    }
+  });
+  it('re-exports every model to the same logits under ONNX Runtime, and the evaluator agrees on the small ones', async () => {
+    for (const m of set().models) {
+      const bytes = readFileSync(join(set().dir, m.file));
+      const { graph, weights } = importOnnx(bytes, m.file);
+      const batch = m.dynamicBatch ? 2 : 1;
+      const input = randomInput(graph, batch);
+      const expected = await originalLogits(bytes, graph, input, batch);
+      const error = relativeError(await runOrt(exportOnnx(graph, weights), graph, input, batch), expected);
+      assert.ok(error <= 1e-4, `${m.file}: re-export differs by ${error.toExponential(2)} relative`);
+      if (m.macs <= evaluatorUpTo) {
+        const evaluated = relativeError(evaluate(graph, weights, input, batch), expected);
+        assert.ok(evaluated <= 1e-4, `${m.file}: evaluator differs by ${evaluated.toExponential(2)} relative`);
+      }
+    }
+  });
+}
+
+describe('importing the paper\'s networks exported by PyTorch from the original code', () => {
+  checkFixtureSet(() => PAPER_ONNX, Infinity);
+
+  it('gives the parameters, MACs and memory of the same network built by the zoo', () => {
+    for (const m of PAPER_ONNX.models) {
+      const index = /^catalog_(\d+)/.exec(m.file)?.[1];
+      const zoo = index !== undefined ? catalogGraph(catalogEntry(Number(index))) : build(m.file.replace('.onnx', ''));
+      const [a, b] = [summarize(importOnnx(readFileSync(join(PAPER_ONNX.dir, m.file)), m.file).graph), summarize(zoo)];
+      assert.deepEqual(
+        [a.stateDictElements, a.trainableParameters, a.macs, a.weightBytes],
+        [b.stateDictElements, b.trainableParameters, b.macs, b.weightBytes],
+        m.file,
+      );
+    }
+  });
+});
+
+describe('importing torchvision classifiers exported by PyTorch', { skip: torchMissing }, () => {
+  checkFixtureSet(() => thirdPartyOnnx('test'), 10_000_000);
+
+  it('uses every op kind the graph has, with the zoo networks', () => {
+    const kinds = new Set<string>();
+    const set = thirdPartyOnnx('test');
+    for (const m of set.models) for (const n of importOnnx(readFileSync(join(set.dir, m.file)), m.file).graph.nodes) kinds.add(n.op.kind);
+    for (const model of listModels()) for (const n of build(model.name).nodes) kinds.add(n.op.kind);
+    assert.deepEqual([...kinds].sort(), Object.keys(OPS).sort());
+  });
+});
+
+/** Zero weights of the right shapes: the round trip is about structure, and zeros cost nothing to make. */
+function zeroWeights(graph: Graph): StateDict {
+  const weights: StateDict = new Map();
+  for (const e of stateDictEntries(graph)) {
+    if (e.dtype === 'float32') weights.set(e.key, { dtype: 'float32', shape: e.shape, data: new Float32Array(numel(e.shape)) });
+  }
+  return weights;
+}
+
+describe('a zoo network exported by iotnets and imported back', () => {
+  const graphs: Graph[] = [
+    ...listSpaces().map((s) => build(s.name, { args: sample(s.name, 's1', 0) })),
+    ...listModels().map((m) => build(m.name)),
+  ];
+  it(`has the identical summary (parameters, MACs, FLOPs, memory, per-layer table) for all ${graphs.length} spaces and models`, () => {
+    for (const graph of graphs) {
+      const imported = importOnnx(exportOnnx(graph, zeroWeights(graph)), graph.name).graph;
+      // ONNX holds the modules forward() calls: ProbeNet_d_length's unused conv_rep cannot come back.
+      const called = new Set(graph.nodes.map((n) => n.module));
+      assert.deepEqual(summarize(imported), summarize({ ...graph, modules: graph.modules.filter((m) => called.has(m.name)) }), graph.name);
+    }
+  });
+});
+
+describe('bad ONNX input', () => {
+  const graph = build('ProbeNet_s');
+  const model = () => proto.ModelProto.decode(exportOnnx(graph, zeroWeights(graph)));
+  const bytesOf = (m: onnx.ModelProto) => proto.ModelProto.encode(m).finish();
+  const refuses = (bytes: Uint8Array, pattern: RegExp, options = {}) =>
+    assert.throws(
+      () => importOnnx(bytes, 'my.onnx', options),
+      (e: Error) => e instanceof IotnetsError && pattern.test(e.message) && !e.message.includes('\n'),
+    );
+
+  it('names the node, the op and the file of an unsupported op', () => {
+    const m = model();
+    const node = m.graph!.node!.find((n) => n.opType === 'Relu')!;
+    node.opType = 'Tanh';
+    refuses(bytesOf(m), new RegExp(`^my\\.onnx: node ${node.name} \\(Tanh\\) is an op iotnets cannot import`));
+  });
+  it('refuses a truncated file, several inputs, a non-image input, and a symbolic size without --input-size', () => {
+    const bytes = exportOnnx(graph, zeroWeights(graph));
+    refuses(bytes.subarray(0, bytes.length - 100), /^my\.onnx is not a valid ONNX model/);
+    const two = model();
+    two.graph!.input!.push({ ...two.graph!.input![0]!, name: 'second' });
+    refuses(bytesOf(two), /has 2 inputs \(input, second\)/);
+    const flat = model();
+    flat.graph!.input![0]!.type!.tensorType!.shape!.dim = [{ dimParam: 'N' }, { dimValue: 3072 }];
+    refuses(bytesOf(flat), /is not a float \[N,C,H,W\] image/);
+    const symbolic = model();
+    symbolic.graph!.input![0]!.type!.tensorType!.shape!.dim![2] = { dimParam: 'H' };
+    refuses(bytesOf(symbolic), /symbolic size .*--input-size CxHxW/);
+    assert.deepEqual(importOnnx(bytesOf(symbolic), 'my.onnx', { inputShape: [3, 32, 32] }).graph.inputShape, [3, 32, 32]);
+    refuses(bytesOf(model()), /--input-size 3x64x64 contradicts the model's fixed input \[3x32x32\]/, { inputShape: [3, 64, 64] });
+  });
+});

@@ -17,6 +17,9 @@ export interface NetworkIdentity {
   readonly law?: string | Ranges;
   readonly id?: number;
   readonly model?: string;
+  /** An imported ONNX file: its name and the SHA-256 of its bytes. */
+  readonly file?: string;
+  readonly sha256?: string;
   readonly args: Args;
 }
 
@@ -43,7 +46,8 @@ export function resolveNetwork(ref: NetworkRef, numClasses = 10): ResolvedNetwor
 }
 
 /** A short human-readable name: `#687 random_net_mobilenetv2/s6/10`, `ResNet18`, `SynthWide(f=2)`. */
-export function networkLabel(n: ResolvedNetwork): string {
+export function networkLabel(n: NetworkIdentity): string {
+  if (n.file !== undefined) return n.file;
   if (n.model !== undefined) {
     const args = Object.entries(n.args).map(([k, v]) => `${k}=${String(v)}`);
     return args.length ? `${n.model}(${args.join(',')})` : n.model;

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { check, IotnetsError } from '../errors.js';
-import type { NetworkRef } from '../catalog/index.js';
+import { resolveNetwork, type NetworkRef, type ResolvedNetwork } from '../catalog/index.js';
+import type { StateDict } from '../graph/tensor.js';
+import { isOnnxPath, loadOnnxFile, type OnnxFile } from '../onnx/load-file.js';
 
 /** Options shared by every command that names one network. */
 export interface NetworkOptions {
@@ -11,19 +13,46 @@ export interface NetworkOptions {
   id?: string;
   args?: string;
   classes?: string;
+  inputSize?: string;
 }
 
 /** Adds the options that name one network: --index, --space/--law/--id (or --ranges), or a model name with --args. */
 export function addNetworkOptions(command: Command): Command {
   return command
-    .argument('[model]', 'a named model, e.g. ResNet18 or SynthWide (see `iotnets list`)')
+    .argument('[model]', 'a named model, e.g. ResNet18 or SynthWide (see `iotnets list`), or your own model.onnx')
     .option('--index <n>', 'catalog index 0..1616 (the paper\'s NetConfigs.json order)')
     .option('--space <name>', 'search space, e.g. random_net_mobilenetv2')
     .option('--law <law>', 'sampling law of the space, e.g. s6')
     .option('--ranges <json>', 'custom sampling ranges instead of --law, e.g. \'{"fs":[2,8],"kops":[1,3]}\'')
     .option('--id <n>', 'network id within the law (the sampler seed, 0..4294967295)')
     .option('--args <json>', 'model arguments, e.g. \'{"f":1,"l":2}\' for SynthWideAndLong')
-    .addOption(new Option('--classes <n>', 'number of output classes').default('10'));
+    .addOption(new Option('--classes <n>', 'number of output classes').default('10'))
+    .option('--input-size <CxHxW>', 'input size of an ONNX model whose input is symbolic, e.g. 3x224x224');
+}
+
+/** Parses `--input-size 3x224x224` into a per-sample shape. */
+export function parseInputSize(value: string): number[] {
+  check(/^\d+x\d+x\d+$/.test(value.trim()), `--input-size must be CxHxW, e.g. 3x224x224, got '${value}'`);
+  const shape = value.trim().split('x').map(Number);
+  check(shape.every((d) => d >= 1), `--input-size must have sizes of at least 1, got '${value}'`);
+  return shape;
+}
+
+/** Imports an ONNX file with the --input-size the options give. */
+export function onnxFileFromOptions(path: string, o: Pick<NetworkOptions, 'inputSize'>): OnnxFile {
+  return loadOnnxFile(path, o.inputSize === undefined ? {} : { inputShape: parseInputSize(o.inputSize) });
+}
+
+/** The network the options name, and for an ONNX file the weights it carries. */
+export function networkFromOptions(model: string | undefined, o: NetworkOptions): { network: ResolvedNetwork; weights?: StateDict } {
+  if (model !== undefined && isOnnxPath(model)) {
+    const others = [o.index, o.space, o.args].filter((v) => v !== undefined).length;
+    check(others === 0, 'an ONNX file names the network by itself: drop --index, --space and --args');
+    const { graph, weights, file, sha256 } = onnxFileFromOptions(model, o);
+    return { network: { file, sha256, args: {}, graph }, weights };
+  }
+  check(o.inputSize === undefined, '--input-size applies to ONNX files only');
+  return { network: resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes')) };
 }
 
 /** Parses a whole number from a CLI string, naming the option on failure. */

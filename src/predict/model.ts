@@ -28,6 +28,8 @@ export interface LatencyModel {
   readonly calibration: readonly number[];
   /** Networks the fit used. */
   readonly points: number;
+  /** Smallest and largest value of each feature over the calibration networks, in FEATURE_NAMES order (absent in old files). */
+  readonly ranges?: { readonly min: Float64Array; readonly max: Float64Array };
 }
 
 /** Latency model files name their format and version; a reader refuses any other. */
@@ -119,7 +121,31 @@ export function fitLatencyModel(points: readonly CalibrationPoint[], device: Dev
   }
   const coefficients = fitColumns(points, FEATURE_FAMILIES[family].columns);
   const calibration = points.flatMap((p) => (p.index === undefined ? [] : [p.index]));
-  return { device, family, coefficients, calibration, points: points.length };
+  const min = FEATURE_NAMES.map((_, j) => Math.min(...points.map((p) => p.features[j]!)));
+  const max = FEATURE_NAMES.map((_, j) => Math.max(...points.map((p) => p.features[j]!)));
+  return { device, family, coefficients, calibration, points: points.length, ranges: { min: Float64Array.from(min), max: Float64Array.from(max) } };
+}
+
+/** A feature of a network outside what the calibration networks spanned: the model extrapolates there. */
+export interface OutOfRange {
+  readonly feature: string;
+  readonly value: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The features of the model's family on which `features` exceeds every calibration network (a network the model never
+ * saw the like of: how far to trust its prediction). Only the high side counts: each cost is proportional to its
+ * feature, so a value between 0 and the calibrated minimum is an interpolation towards no cost, while one above the
+ * maximum is an extrapolation. Empty for a model file without ranges.
+ */
+export function outOfRange(model: LatencyModel, features: FeatureVector): OutOfRange[] {
+  const ranges = model.ranges;
+  if (!ranges) return [];
+  return FEATURE_FAMILIES[model.family].columns
+    .filter((j) => features[j]! > ranges.max[j]!)
+    .map((j) => ({ feature: FEATURE_NAMES[j]!, value: features[j]!, min: ranges.min[j]!, max: ranges.max[j]! }));
 }
 
 function dot(coefficients: Float64Array, features: FeatureVector): number {
@@ -158,7 +184,12 @@ export interface LatencyModelJson {
   readonly family: FeatureFamily;
   /** Cost per feature unit, ms, keyed by feature name. */
   readonly coefficients: Readonly<Record<string, number>>;
-  readonly calibration: { readonly points: number; readonly indices: readonly number[] };
+  readonly calibration: {
+    readonly points: number;
+    readonly indices: readonly number[];
+    /** [min, max] of each feature over the calibration networks. */
+    readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
+  };
 }
 
 /** What a model file says about how it was fit. */
@@ -174,7 +205,11 @@ export function modelToJson(model: LatencyModel): LatencyModelJson {
     method: METHOD,
     family: model.family,
     coefficients: Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, model.coefficients[j]!])),
-    calibration: { points: model.points, indices: model.calibration },
+    calibration: {
+      points: model.points,
+      indices: model.calibration,
+      ...(model.ranges ? { ranges: Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, [model.ranges!.min[j]!, model.ranges!.max[j]!] as const])) } : {}),
+    },
   };
 }
 
@@ -210,7 +245,14 @@ export function parseLatencyModel(json: unknown, source: string): LatencyModel {
   );
   const calibration = isRecord(json.calibration) ? json.calibration : {};
   const indices = Array.isArray(calibration.indices) ? calibration.indices.filter((i): i is number => Number.isInteger(i)) : [];
+  const ranges = isRecord(calibration.ranges) ? calibration.ranges : undefined;
+  const bounds = FEATURE_NAMES.map((n) => ranges?.[n]);
+  const rangesValid = bounds.every((b) => Array.isArray(b) && b.length === 2 && b.every((v) => typeof v === 'number' && Number.isFinite(v)));
+  check(ranges === undefined || rangesValid, `${source}: calibration.ranges must give [min, max] numbers for every feature; ${refit}`);
   return {
+    ...(ranges !== undefined
+      ? { ranges: { min: Float64Array.from(bounds.map((b) => (b as number[])[0]!)), max: Float64Array.from(bounds.map((b) => (b as number[])[1]!)) } }
+      : {}),
     device: { name: device.name, details: isRecord(device.details) ? device.details : {} },
     family: family as FeatureFamily,
     coefficients: Float64Array.from(values as number[]),

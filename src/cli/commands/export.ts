@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { networkLabel, resolveNetwork } from '../../catalog/index.js';
+import { networkLabel } from '../../catalog/index.js';
 import { check } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files-node.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { initWeights } from '../../weights/init.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
-import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
+import { addNetworkOptions, networkFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
 import { formatBytes } from '../format.js';
 import { addPrecisionOptions, exportWithOptions, precisionFromOptions, type PrecisionCliOptions } from '../precision-options.js';
 
@@ -27,16 +27,19 @@ export function register(program: Command): void {
         o.weights === undefined || command.getOptionValueSource('seed') === 'default',
         'give either --weights FILE or --seed N, not both',
       );
-      const network = resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes'));
+      const { network, weights: own } = networkFromOptions(model, o);
       const label = networkLabel(network);
       precisionFromOptions(o, network.graph);
+      const seeded = command.getOptionValueSource('seed') !== 'default';
       const weights =
-        o.weights === undefined
-          ? initWeights(network.graph, parseInteger(o.seed!, '--seed'))
-          : bindStateDict(network.graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, label);
+        o.weights !== undefined
+          ? bindStateDict(network.graph, (await loadWeightsFile(o.weights)).stateDict, o.weights, label)
+          : own !== undefined && !seeded
+            ? own
+            : initWeights(network.graph, parseInteger(o.seed!, '--seed'));
       const { bytes, notes } = await exportWithOptions(o, network.graph, weights, o.output);
       writeFileAtomic(o.output, bytes, '-o');
-      const source = o.weights === undefined ? `random weights, seed ${o.seed}` : `weights from ${o.weights}`;
+      const source = o.weights !== undefined ? `weights from ${o.weights}` : weights === own ? 'its own weights' : `random weights, seed ${o.seed}`;
       console.log(`wrote ${o.output} (${formatBytes(bytes.length)}): ${label}, ${source}, ${o.precision}`);
       for (const note of notes) console.log(`  ${note}`);
     });

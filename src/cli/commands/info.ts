@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { networkLabel, networkRecord, resolveNetwork } from '../../catalog/index.js';
+import { networkLabel, networkRecord } from '../../catalog/index.js';
 import { summarize } from '../../graph/summary.js';
-import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
+import { addNetworkOptions, networkFromOptions, type NetworkOptions } from '../network-options.js';
 import { formatBytes, formatTable, printJson } from '../format.js';
 
 /** `iotnets info`: arguments, parameter counts, MACs, paper FLOPs, memory and the per-layer table of one network. */
@@ -11,12 +11,13 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--no-layers', 'omit the per-layer table')
     .action((model: string | undefined, o: NetworkOptions & { json?: boolean; layers: boolean }) => {
-      const network = resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes'));
+      const { network } = networkFromOptions(model, o);
       const summary = summarize(network.graph);
       const record = networkRecord(network, summary);
       if (o.json) return printJson(o.layers ? { ...record, layers: summary.layers } : record);
       console.log(networkLabel(network));
-      console.log(`  args                  ${JSON.stringify(network.args)}`);
+      if (network.sha256 !== undefined) console.log(`  sha256                ${network.sha256}`);
+      else console.log(`  args                  ${JSON.stringify(network.args)}`);
       console.log(`  input                 [${record.inputShape.join(', ')}] -> ${record.numClasses} classes`);
       console.log(`  state_dict elements   ${record.stateDictElements.toLocaleString('en-US')} (paper "params")`);
       console.log(`  trainable parameters  ${record.trainableParameters.toLocaleString('en-US')}`);

@@ -3,7 +3,7 @@ import { failOnProblems } from '../../problems.js';
 import type { DeviceInfo, Measurement } from '../../analysis/results.js';
 import { formatLatency } from '../../analysis/units.js';
 import { journalPathFor, readJournal } from '../../calibrate/journal.js';
-import { networkLabel, resolveNetwork } from '../../catalog/index.js';
+import { networkLabel } from '../../catalog/index.js';
 import { CATALOG } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
 import { chooseDiverse } from '../../predict/chooser.js';
@@ -19,12 +19,13 @@ import {
   type MeasuredNetwork,
 } from '../../predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../../predict/features.js';
-import { fitLatencyModel, latencyBreakdown, modelToJson, parseLatencyModel, predictLatencyMs, type LatencyModel } from '../../predict/model.js';
+import { fitLatencyModel, latencyBreakdown, modelToJson, outOfRange, parseLatencyModel, predictLatencyMs, type LatencyModel, type OutOfRange } from '../../predict/model.js';
+import { expandOnnxSources } from '../../onnx/load-file.js';
 import { readJsonFile, writeFileAtomic } from '../../io/files-node.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { loadResults } from '../../report/load-node.js';
 import { formatTable, printJson } from '../format.js';
-import { addNetworkOptions, networkRefFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
+import { addNetworkOptions, networkFromOptions, onnxFileFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
 
 /** A results file's usable measurements as networks with features, and the device it names. */
 export interface MeasuredDevice {
@@ -198,8 +199,16 @@ function withPredictions(measurements: readonly Measurement[], model: LatencyMod
   }));
 }
 
+/** One line saying which features of a network lie outside the calibration set (empty when none do). */
+function rangeWarning(outside: readonly OutOfRange[]): string {
+  if (outside.length === 0) return '';
+  const shown = outside.slice(0, 3).map((o) => `${o.feature} ${o.value.toPrecision(3)} (calibrated ${o.min.toPrecision(3)}..${o.max.toPrecision(3)})`);
+  return `outside the calibration set: ${shown.join(', ')}${outside.length > 3 ? ` and ${outside.length - 3} more` : ''}`;
+}
+
 interface PredictOptions extends NetworkOptions {
   device?: string;
+  onnx?: string[];
   all?: boolean;
   results?: string;
   out?: string;
@@ -215,6 +224,7 @@ export function register(program: Command): void {
     .description('(default) predicted latency of a network, or of the whole catalog, from a device latency model')
     .option('--device <file>', 'the device latency model written by `iotnets predict fit`')
     .option('--all', 'every catalog network')
+    .option('--onnx <files...>', 'your own ONNX models (files, directories of them, or list files): one prediction each')
     .option('--results <file>', 'with --out: a results file to annotate with predicted latency (t_pred) for `iotnets report`')
     .option('--out <file>', 'where to write the annotated results')
     .option('--json', 'print JSON')
@@ -235,12 +245,25 @@ export function register(program: Command): void {
         console.log(formatTable(['index', 'space', 'law', 'id', 'predicted'], rows.map((r) => [String(r.index), r.space, r.law, String(r.id), formatLatency(r.predictedMs)])));
         return;
       }
-      const network = resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes'));
+      if (o.onnx) {
+        const rows = expandOnnxSources(o.onnx).map((path) => {
+          const file = onnxFileFromOptions(path, o);
+          const features = latencyFeatures(file.graph);
+          return { file: file.file, sha256: file.sha256, predictedMs: predictLatencyMs(latencyModel, features), outOfRange: outOfRange(latencyModel, features) };
+        });
+        if (o.json) return printJson({ device: latencyModel.device.name, networks: rows });
+        console.log(`predicted on ${latencyModel.device.name}:`);
+        console.log(formatTable(['file', 'predicted', 'trust'], rows.map((r) => [r.file, formatLatency(r.predictedMs), rangeWarning(r.outOfRange) || 'within the calibration set'])));
+        return;
+      }
+      const { network } = networkFromOptions(model, o);
       const features = latencyFeatures(network.graph);
       const predictedMs = predictLatencyMs(latencyModel, features);
       const terms = latencyBreakdown(latencyModel, features);
-      if (o.json) return printJson({ network: networkLabel(network), device: latencyModel.device.name, predictedMs, terms });
+      const outside = outOfRange(latencyModel, features);
+      if (o.json) return printJson({ network: networkLabel(network), device: latencyModel.device.name, predictedMs, outOfRange: outside, terms });
       console.log(`${networkLabel(network)} on ${latencyModel.device.name}: ${formatLatency(predictedMs)} predicted`);
+      if (outside.length > 0) console.log(`  warning: ${rangeWarning(outside)}; the model extrapolates, measure it to be sure`);
       console.log(formatTable(['feature', 'value', 'ms per unit', 'ms', 'share'], terms.map((t) => [t.feature, t.value, t.msPerUnit.toExponential(3), t.ms.toFixed(3), percent(t.ms / predictedMs)])));
     });
   registerFit(predict);

@@ -214,7 +214,7 @@ describe('iotnets export', () => {
     const cases: [string[], RegExp][] = [
       [['export', '--index', '705', '--weights', join(dir, 'missing.pt'), '-o', out], /missing\.pt: no such file/],
       [['export', '--index', '705', '--seed', '1', '--weights', probe, '-o', out], /either --weights FILE or --seed N/],
-      [['export', '--index', '705', '-o', join(dir, 'no-such-dir', 'x.onnx')], /cannot write .*x\.onnx: its directory does not exist/],
+      [['export', '--index', '705', '-o', join(out, 'x.onnx')], /cannot write .*x\.onnx: a parent of it is not a directory/],
       [['export', '--index', '705', '-o', dir], /cannot write .*: it is a directory/],
     ];
     for (const [args, message] of cases) {
@@ -224,7 +224,13 @@ describe('iotnets export', () => {
       assert.equal(stderr.trim().split('\n').length, 1, stderr);
     }
     assert.equal(readFileSync(out, 'utf8'), 'previous');
-    assert.ok(!existsSync(join(dir, 'no-such-dir')));
     assert.deepEqual(leftovers(), []);
+  });
+
+  it('creates the missing folders of -o', () => {
+    const out = join(dir, 'new', 'folder', 'x.onnx');
+    const { status, stderr } = runCli(['export', '--index', '705', '-o', out]);
+    assert.equal(status, 0, stderr);
+    assert.ok(existsSync(out));
   });
 });

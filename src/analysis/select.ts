@@ -2,12 +2,14 @@ import { check, IotnetsError } from '../errors.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import type { Objective } from './pareto.js';
-import { formatLatency } from './units.js';
+import { formatBytesIn, formatLatency } from './units.js';
 
 /** A budget: every bound is optional; memory is counted under `format` for `memoryPart`. */
 export interface Constraints {
   readonly maxLatencyMs?: number;
   readonly maxMemoryBytes?: number;
+  /** The unit the memory budget was given in ('KiB'), for answers in that unit; default B. */
+  readonly memoryUnit?: string;
   readonly minAccuracy?: number;
   readonly format?: NumberFormat;
   readonly memoryPart?: MemoryPart;
@@ -37,11 +39,11 @@ export function applyConstraints<T extends NetworkCandidate>(points: readonly T[
   return points.filter((p) => meetsConstraints(p, c));
 }
 
-/** A one-line account of the constraints, e.g. "latency <= 10.0 ms, memory (total, fp16) <= 65536 B". */
+/** A one-line account of the constraints, e.g. "latency <= 10.0 ms, memory (total, fp16) <= 64 KiB". */
 export function describeConstraints(c: Constraints): string {
   const parts = [
     c.maxLatencyMs !== undefined ? `latency <= ${formatLatency(c.maxLatencyMs)}` : undefined,
-    c.maxMemoryBytes !== undefined ? `memory (${c.memoryPart ?? 'total'}, ${(c.format ?? FP32).name}) <= ${c.maxMemoryBytes} B` : undefined,
+    c.maxMemoryBytes !== undefined ? `memory (${c.memoryPart ?? 'total'}, ${(c.format ?? FP32).name}) <= ${formatBytesIn(c.maxMemoryBytes, c.memoryUnit)}` : undefined,
     c.minAccuracy !== undefined ? `accuracy >= ${c.minAccuracy}` : undefined,
   ].filter((s): s is string => s !== undefined);
   return parts.length > 0 ? parts.join(', ') : 'no constraints';
@@ -61,7 +63,7 @@ export function requireFeasible<T extends NetworkCandidate>(points: readonly T[]
   if (feasible.length === 0) {
     const closest = [
       c.maxLatencyMs !== undefined ? `the fastest takes ${formatLatency(Math.min(...points.map((p) => p.latencyMs)))}` : undefined,
-      c.maxMemoryBytes !== undefined ? `the smallest needs ${Math.min(...points.map((p) => memoryOf(p, c)))} B` : undefined,
+      c.maxMemoryBytes !== undefined ? `the smallest needs ${formatBytesIn(Math.min(...points.map((p) => memoryOf(p, c))), c.memoryUnit)}` : undefined,
       c.minAccuracy !== undefined ? `the most accurate reaches ${(Math.max(...points.map((p) => p.accuracy)) * 100).toFixed(2)}%` : undefined,
     ].filter((s) => s !== undefined);
     throw new IotnetsError(`no network meets ${describeConstraints(c)} (${closest.join('; ')}); relax a constraint`);

@@ -32,6 +32,20 @@ export function parseMemoryBytes(text: string): number {
   return parseQuantity(text, MEMORY_UNITS_BYTES, 1, 'memory size', "'64KiB', '2MB', '1.5MiB' or 65536");
 }
 
+const MEMORY_UNIT_NAMES: Readonly<Record<string, string>> = { b: 'B', kb: 'kB', mb: 'MB', gb: 'GB', kib: 'KiB', mib: 'MiB', gib: 'GiB' };
+
+/** The unit a size was written in ('64KiB' -> 'KiB', '65536' -> 'B'), to answer in the user's unit. */
+export function memoryUnitOf(text: string): string {
+  const unit = /([a-z]*)\s*$/i.exec(text)?.[1]?.toLowerCase() ?? '';
+  return MEMORY_UNIT_NAMES[unit] ?? 'B';
+}
+
+/** Bytes in a given unit: formatBytesIn(83148, 'KiB') is '81.2 KiB'; bytes stay whole. */
+export function formatBytesIn(bytes: number, unit = 'B'): string {
+  const scale = MEMORY_UNITS_BYTES[unit.toLowerCase()] ?? 1;
+  return scale === 1 ? `${bytes} B` : `${Number((bytes / scale).toPrecision(4))} ${unit}`;
+}
+
 /** A latency in the unit that reads best: '250 µs', '12.3 ms', '1.67 s'. */
 export function formatLatency(ms: number): string {
   if (ms < 1) return `${(ms * 1000).toPrecision(3)} µs`;

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
@@ -73,14 +73,15 @@ export interface CalibrationOutcome {
 /** The results file is rewritten at most this often during a run (the journal is the durable record meanwhile). */
 const RESULTS_WRITE_INTERVAL_SECONDS = 5;
 
-/** Throws a one-line error unless `path` can be created or overwritten as a file. */
+/** Throws a one-line error unless `path` can be created (with its missing folders) or overwritten as a file. */
 function checkWritableFile(path: string, option: string): void {
   const dir = dirname(resolve(path));
   let dirStat;
   try {
+    mkdirSync(dir, { recursive: true });
     dirStat = statSync(dir);
   } catch {
-    throw new IotnetsError(`cannot write ${path}: directory ${dir} does not exist; create it or choose another ${option}`);
+    throw new IotnetsError(`cannot write ${path}: cannot create directory ${dir} (a parent is a file or not writable); choose another ${option}`);
   }
   check(dirStat.isDirectory(), `cannot write ${path}: ${dir} is not a directory; choose another ${option}`);
   let fileStat;

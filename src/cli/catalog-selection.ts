@@ -20,13 +20,13 @@ export interface CatalogSelection {
   readonly calibrationSet?: number;
 }
 
-/** Adds --quick, --space, --law, --indices and --calibration-set, shared by `calibrate` and `serve`. */
+/** Adds --quick, --space, --law, --indices and --calibration-set (filters that intersect), shared by `calibrate` and `serve`. */
 export function addCatalogSelectionOptions(command: Command): Command {
   return command
     .option('--quick', 'only the built-in subset of 36 networks: the smallest and largest of each (space, law) group')
     .option('--space <name>', 'only this search space, e.g. random_net_mobilenetv2')
     .option('--law <law>', 'only this sampling law, e.g. s6')
-    .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687')
+    .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687 (the filters intersect: --indices 0-99 --law s6 keeps the s6 networks among 0-99)')
     .option(
       '--calibration-set <k>',
       'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`)',

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { JournalMeasurement } from '../calibrate/journal.js';
 
-/** A progress display on stderr: a bar with ETA on a terminal, one plain line per step otherwise. */
+/** A progress display on stderr: a bar with ETA on a terminal, otherwise a plain line about every 10 s or 5%. */
 export interface Progress {
   start(total: number): void;
   /** One more step is done; `label` describes it. */
@@ -48,18 +48,30 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
   };
 }
 
+/** Off a terminal, a progress line at most this often (seconds), or when another 5% is done. */
+const LINE_INTERVAL_S = 10;
+const LINE_STEP = 0.05;
+
 function lineProgress(stream: NodeJS.WriteStream): Progress {
   let total = 0;
   let done = 0;
   let started = 0;
+  let lastAt = 0;
+  let lastDone = 0;
   return {
     start(n) {
       total = n;
       started = performance.now();
+      lastAt = started;
+      lastDone = 0;
     },
     tick(label) {
       done += 1;
-      const spent = (performance.now() - started) / 1000;
+      const now = performance.now();
+      const due = done === 1 || done === total || now - lastAt >= LINE_INTERVAL_S * 1000 || done - lastDone >= LINE_STEP * total;
+      if (!due) return;
+      [lastAt, lastDone] = [now, done];
+      const spent = (now - started) / 1000;
       const eta = done < total ? `  ETA ${formatDuration((spent / done) * (total - done))}` : '';
       stream.write(`[${done}/${total}] ${label}${eta}\n`);
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { escapeForMessage, IotnetsError } from '../errors.js';
 
@@ -12,6 +12,8 @@ const READ_ERRORS: Readonly<Record<string, string>> = {
 const WRITE_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'its directory does not exist',
   ENOTDIR: 'a parent of it is not a directory',
+  // Creating the missing folders of a path meets a file where a folder should be.
+  EEXIST: 'a parent of it is not a directory',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EROFS: 'the file system is read-only',
@@ -68,13 +70,23 @@ export function readJsonFile(path: string, what: string): unknown {
   return parsePythonJson(readTextFile(path), path, what);
 }
 
+/** Removes a leftover temporary file; one that cannot exist (its folder is missing or a file) needs no removal. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+  }
+}
+
 /**
  * Writes `data` to `path` all or nothing: a new temporary file beside it is flushed to disk and renamed over it, so a
- * crash or error never leaves a half-written output. Failures are one line naming the file and `option` to change.
+ * crash or error never leaves a half-written output; missing folders are created. Failures are one line naming the file and `option` to change.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, option: string): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const fd = openSync(temp, 'wx');
     try {
@@ -85,7 +97,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, option:
     }
     renameSync(temp, path);
   } catch (e) {
-    rmSync(temp, { force: true });
+    removeQuietly(temp);
     throw new IotnetsError(`cannot write ${path}: ${writeErrorReason(e)}; choose a writable path with ${option}`);
   }
 }

@@ -5,6 +5,7 @@ import { describeConstraints } from '../analysis/select.js';
 import { formatLatency } from '../analysis/units.js';
 import type { Figure, ReportModel } from './report.js';
 import { spaceLabel } from './specs.js';
+import { counted } from '../plural.js';
 
 /** Escapes text for HTML element content and attribute values. */
 function escapeHtml(text: string): string {
@@ -55,17 +56,17 @@ function sectionBody(model: ReportModel, figure: Figure): string {
     const { front, selection } = model.latency;
     return (
       chart +
-      `<h3>Selection: ${selection.length} networks spanning the front</h3>${networkTable(selection)}` +
-      `<details><summary>Pareto front: ${front.length} networks</summary>${networkTable(front)}</details>`
+      `<h3>Selection: ${counted(selection.length, 'network')} spanning the front</h3>${networkTable(selection)}` +
+      `<details><summary>Pareto front: ${counted(front.length, 'network')}</summary>${networkTable(front)}</details>`
     );
   }
   if (figure.name === 'compare' && model.comparison) {
     const c = model.comparison;
     const list = (xs: readonly number[]) => (xs.length > 0 ? xs.join(', ') : 'none');
     return (
-      `<ul class="facts"><li>${c.common} networks measured on both; Spearman rank correlation of latencies ` +
+      `<ul class="facts"><li>${counted(c.common, 'network')} measured on both; Spearman rank correlation of latencies ` +
       `<b>rho = ${c.latencyRho.toFixed(3)}</b>.</li>` +
-      `<li>Fronts: ${c.frontA.length} networks on ${escapeHtml(c.a)}, ${c.frontB.length} on ${escapeHtml(c.b)}; ` +
+      `<li>Fronts: ${counted(c.frontA.length, 'network')} on ${escapeHtml(c.a)}, ${c.frontB.length} on ${escapeHtml(c.b)}; ` +
       `${c.frontA.length - c.onlyOnFrontA.length} on both.</li>` +
       `<li>Optimal only on ${escapeHtml(c.a)}: ${list(c.onlyOnFrontA)}.</li>` +
       `<li>Optimal only on ${escapeHtml(c.b)}: ${list(c.onlyOnFrontB)}.</li>` +
@@ -143,7 +144,7 @@ export function reportHtml(model: ReportModel, figures: readonly Figure[], vegaS
 <body>
 <header>
 <h1>Which network for ${escapeHtml(device.name)}?</h1>
-<p class="meta">${model.latency.candidates.length} networks (${escapeHtml(constraints ? describeConstraints(constraints) : 'no constraints')}) from ${sources.map(escapeHtml).join(', ')}.
+<p class="meta">${counted(model.latency.candidates.length, 'network')} (${escapeHtml(constraints ? describeConstraints(constraints) : 'no constraints')}) from ${sources.map(escapeHtml).join(', ')}.
 Hover a point for its details; drag to pan, scroll to zoom, click a legend entry to single out a search space.</p>
 </header>
 ${sections}

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CATALOG } from '../catalog/catalog.js';
+import { counted } from '../plural.js';
 
 /** One network in the latency/accuracy chart. */
 export interface PointRow {
@@ -165,7 +166,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `Accuracy vs latency on ${device}`,
-      subtitle: `${rows.length} networks; ${front} on the Pareto front (step line); ${selected} selected networks labelled`,
+      subtitle: `${counted(rows.length, 'network')}; ${front} on the Pareto front (step line); ${counted(selected, 'selected network')} labelled`,
     },
     width: 640,
     height: 400,
@@ -209,7 +210,7 @@ export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Accuracy vs memory per number format',
-      subtitle: `${rows.length / Math.max(formats.length, 1)} networks under ${formats.join(', ')}; Pareto front as step line, selection circled`,
+      subtitle: `${counted(rows.length / Math.max(formats.length, 1), 'network')} under ${formats.join(', ')}; Pareto front as step line, selection circled`,
     },
     config: CONFIG,
     data: { values: rows as unknown as Record<string, unknown>[] },
@@ -282,7 +283,7 @@ export function comparisonSpec(
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: `${a} vs ${b}`,
-      subtitle: `${rows.length} networks measured on both; Spearman rho of latencies = ${rho.toFixed(3)}. Right: choosing on ${b} from ${a}'s front (red) against ${b}'s own front (black)`,
+      subtitle: `${counted(rows.length, 'network')} measured on both; Spearman rho of latencies = ${rho.toFixed(3)}. Right: choosing on ${b} from ${a}'s front (red) against ${b}'s own front (black)`,
     },
     config: CONFIG,
     resolve: { scale: { color: 'independent' } },
@@ -350,7 +351,7 @@ export function predictedLatencySpec(rows: readonly PredictedRow[], device: stri
   const median = errors[Math.floor(errors.length / 2)] ?? 0;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `Predicted vs measured latency on ${device}`, subtitle: `${rows.length} networks; median relative error ${(median * 100).toFixed(1)}%` },
+    title: { text: `Predicted vs measured latency on ${device}`, subtitle: `${counted(rows.length, 'network')}; median relative error ${(median * 100).toFixed(1)}%` },
     width: 400,
     height: 400,
     config: CONFIG,

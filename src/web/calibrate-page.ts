@@ -14,6 +14,7 @@ import { protocolLabel } from '../runtime/protocols.js';
 import { timeInference, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
+import { counted } from '../plural.js';
 
 /** Where the server serves onnxruntime-web's wasm binary and its loader. */
 const ORT_FILES_PATH = '/ort/';
@@ -139,7 +140,7 @@ function createView() {
       bar.max = Math.max(total, 1);
       bar.value = done;
       const eta = etaSeconds === undefined ? '' : `, about ${roughDuration(etaSeconds)} left`;
-      status.textContent = `${done} of ${total} networks measured${eta}`;
+      status.textContent = `${done} of ${counted(total, 'network')} measured${eta}`;
     },
     row(m: Omit<WebMeasurement, 'device'>) {
       const entry = catalogEntry(m.index);
@@ -187,7 +188,7 @@ async function run(view: ReturnType<typeof createView>): Promise<void> {
     const perNetwork = seconds(started, performance.now()) / (n + 1);
     view.progress(measuredBefore + n + 1, plan.planned, perNetwork * (indices.length - n - 1));
   }
-  view.finish(`done: ${indices.length} networks measured in this tab and saved by the server; you can close it`);
+  view.finish(`done: ${counted(indices.length, 'network')} measured in this tab and saved by the server; you can close it`);
 }
 
 const view = createView();

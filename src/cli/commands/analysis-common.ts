@@ -3,7 +3,7 @@ import { FRONT_AXES } from '../../analysis/front.js';
 import { parseFormat, type NumberFormat } from '../../onnx/formats.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
-import { formatLatency, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
+import { formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
 import type { DeviceSource } from '../../report/load-node.js';
@@ -51,7 +51,7 @@ export function constraintsFromOptions(o: AnalysisOptions): Constraints & { form
     format: parseFormat(o.format),
     memoryPart: o.memory as MemoryPart,
     ...(o.maxLatency !== undefined ? { maxLatencyMs: parseLatencyMs(o.maxLatency) } : {}),
-    ...(o.maxMemory !== undefined ? { maxMemoryBytes: parseMemoryBytes(o.maxMemory) } : {}),
+    ...(o.maxMemory !== undefined ? { maxMemoryBytes: parseMemoryBytes(o.maxMemory), memoryUnit: memoryUnitOf(o.maxMemory) } : {}),
     ...(o.minAccuracy !== undefined ? { minAccuracy: parseAccuracyFloor(o.minAccuracy) } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { runInterruptibly } from '../interrupt.js';
 import { check } from '../../errors.js';
 import { parseInteger } from '../network-options.js';
 import { fitCalibrationSetModel, repeatResultsPath } from './predict.js';
+import { counted } from '../../plural.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
   out: string;
@@ -67,7 +68,7 @@ export function register(program: Command): void {
             start({ journal, device, planned, alreadyMeasured }) {
               process.stderr.write(`device: ${deviceLabel(device)}\n`);
               if (alreadyMeasured > 0) {
-                process.stderr.write(`resuming: ${alreadyMeasured} of ${planned} networks are already in ${journal}; skipping them\n`);
+                process.stderr.write(`resuming: ${alreadyMeasured} of ${counted(planned, 'network')} are already in ${journal}; skipping them\n`);
               }
               progress.start(planned - alreadyMeasured);
             },
@@ -77,7 +78,7 @@ export function register(program: Command): void {
         ).finally(() => progress.stop()),
       );
       const { result, signal } = outcome;
-      const summary = `${result.measured} networks measured in ${formatDuration(result.seconds.wall)}; ${result.total} in ${result.out} (journal ${result.journal})`;
+      const summary = `${counted(result.measured, 'network')} measured in ${formatDuration(result.seconds.wall)}; ${result.total} in ${result.out} (journal ${result.journal})`;
       if (signal) process.exitCode = outcome.exitCode;
       if (result.interrupted) {
         process.stderr.write(`interrupted by ${signal}: ${summary}; re-run the same command to continue\n`);

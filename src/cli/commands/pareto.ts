@@ -14,6 +14,7 @@ import {
   selectionSize,
   type AnalysisOptions,
 } from './analysis-common.js';
+import { counted } from '../../plural.js';
 
 const AXES_TITLES: Readonly<Record<FrontAxes, string>> = {
   latency: 'latency vs accuracy',
@@ -47,10 +48,10 @@ export function register(program: Command): void {
           selection: selection.map((p) => networkEntry(p, constraints)),
         });
       }
-      console.log(`Pareto front (${AXES_TITLES[o.by]}) on ${device.name}: ${front.length} of ${candidates.length} networks (${describeConstraints(constraints)})`);
+      console.log(`Pareto front (${AXES_TITLES[o.by]}) on ${device.name}: ${front.length} of ${counted(candidates.length, 'network')} (${describeConstraints(constraints)})`);
       console.log(networkTable(front, constraints));
       console.log('');
-      console.log(`Selection: ${selection.length} networks spanning the front`);
+      console.log(`Selection: ${counted(selection.length, 'network')} spanning the front`);
       console.log(networkTable(selection, constraints));
     });
 }

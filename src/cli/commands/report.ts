@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseFormats } from '../../onnx/formats.js';
+import { check } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files-node.js';
 import { reportHtml } from '../../report/html.js';
 import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';
@@ -15,6 +16,7 @@ import {
   selectionSize,
   type AnalysisOptions,
 } from './analysis-common.js';
+import { counted } from '../../plural.js';
 
 interface ReportOptions extends AnalysisOptions {
   compare?: string;
@@ -35,6 +37,10 @@ export function register(program: Command): void {
     .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', 'fp32,fp16,int8')
     .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
     .action(async (o: ReportOptions) => {
+      check(
+        /\.html?$/i.test(o.output),
+        `-o ${o.output}: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)`,
+      );
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
       const device = await loadDevice(deviceSource(o, true));
@@ -62,7 +68,7 @@ export function register(program: Command): void {
           written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
         }
       }
-      console.log(`Front of ${model.latency.front.length} networks on ${device.name}; selection: ${model.latency.selection.map((p) => p.index).join(', ')}`);
+      console.log(`Front of ${counted(model.latency.front.length, 'network')} on ${device.name}; selection: ${model.latency.selection.map((p) => p.index).join(', ')}`);
       for (const file of written) console.log(`wrote ${file}`);
     });
 }

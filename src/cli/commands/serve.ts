@@ -20,6 +20,7 @@ import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions
 import { parseInteger } from '../network-options.js';
 import { createProgress, formatDuration, measurementLine } from '../progress.js';
 import { fitCalibrationSetModel } from './predict.js';
+import { counted } from '../../plural.js';
 
 interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
   out: string;
@@ -140,7 +141,7 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     });
     const wildcard = serve.host === '0.0.0.0' || serve.host === '::';
     const local = wildcard ? `http://localhost:${server.port}/` : server.url;
-    console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${indices.length} networks to measure)`);
+    console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${counted(indices.length, 'network')} to measure)`);
     if (wildcard) {
       const lan = lanUrls(server.port);
       console.log(
@@ -155,7 +156,7 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     await server.close();
   });
   const served = formatDuration((performance.now() - started) / 1000);
-  const summary = `${measured} networks measured by the browser (served for ${served}); ${results.count} in ${results.out} (journal ${results.journalPath})`;
+  const summary = `${counted(measured, 'network')} measured by the browser (served for ${served}); ${results.count} in ${results.out} (journal ${results.journalPath})`;
   if (outcome.signal) {
     process.stderr.write(`interrupted by ${outcome.signal}: ${summary}; serve the same --out again to continue\n`);
   } else {
@@ -189,7 +190,7 @@ export function register(program: Command): void {
     });
     try {
       if (indices.every((i) => results.has(i))) {
-        console.log(`all ${indices.length} networks are already in ${o.out}; nothing to measure`);
+        console.log(`all ${counted(indices.length, 'network')} are already in ${o.out}; nothing to measure`);
       } else {
         const threads = o.threads !== undefined ? { threads: settings.threads } : {};
         process.exitCode = await serveUntilMeasured(results, { indices, protocol, settings, ...threads, host: o.host, port });

@@ -1,5 +1,6 @@
 // Latency prediction: held-out accuracy of device models calibrated on K networks, next to the measurement noise floor,
-// on both paper devices and this machine, which feature family the models chose, and the speed of one prediction.
+// on both paper devices and this machine, which feature family the models chose, the speed of one prediction, and how
+// often a budget pick by `select --safety` breaks its budget (target: at most 1 - safety) and what accuracy that costs.
 // Usage: npm run bench:predict [-- <this machine's results file> [its repeat measurement]]
 // Without a repeat argument, every <results>.repeat<r>.json that `calibrate --repeat` wrote is a noise floor row.
 import { existsSync } from 'node:fs';
@@ -8,14 +9,17 @@ import { resolve } from 'node:path';
 import { evaluationTable, loadMeasuredDevice, noiseFloor, repeatResultsPath, type EvaluationRow } from '../src/cli/commands/predict.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { evaluatePredictor, type CalibrationSets } from '../src/predict/evaluate.js';
+import { BUDGETS } from '../src/predict/metrics.js';
+import { formatTable } from '../src/cli/format.js';
 import { catalogFeatures, latencyFeatures } from '../src/predict/features.js';
 import { fitLatencyModel, predictLatencyMs } from '../src/predict/model.js';
 
 const KS = [10, 20, 50, 100];
 const REPEATS = 20;
 const SETS: readonly CalibrationSets[] = ['diverse', 'random'];
+const SAFETY_KS = [20, 50];
+const SAFETY_LEVELS = [undefined, 0.8, 0.9, 0.95];
 const repoRoot = resolve(import.meta.dirname, '..');
-const paperData = resolve(process.env.IOTNETS_SHARED ?? resolve(repoRoot, '../shared'), 'paper-data');
 const thisMachine = process.argv[2] ?? resolve(repoRoot, 'out/calibration/this-machine.json');
 /** The repeat measurements of this machine: the one named on the command line, else every pass `--repeat` wrote. */
 function thisMachineRepeats(): string[] {
@@ -85,9 +89,34 @@ function benchSpeed(): void {
   console.log(`  (checksum ${checksum.toExponential(3)})`);
 }
 
+/** Budget picks by `select --safety`: how often the pick breaks its budget when measured, and the accuracy that costs. */
+async function benchSafety(title: string, path: string): Promise<void> {
+  const device = await loadMeasuredDevice(path);
+  const rows: string[][] = [];
+  for (const k of SAFETY_KS) {
+    let unsafeLoss = 0;
+    for (const safety of SAFETY_LEVELS) {
+      const e = evaluatePredictor(device.networks, { k, repeats: REPEATS, sets: 'diverse', ...(safety !== undefined ? { safety } : {}) }, path);
+      if (safety === undefined) unsafeLoss = e.accuracyLoss!;
+      rows.push([
+        `K=${k}`,
+        safety === undefined ? 'none (prediction)' : String(safety),
+        `${(e.violations! * 100).toFixed(1)}%`,
+        `${(e.accuracyLoss! * 100).toFixed(2)} pp`,
+        safety === undefined ? '' : `+${((e.accuracyLoss! - unsafeLoss) * 100).toFixed(2)} pp`,
+        `${(e.misses! * 100).toFixed(1)}%`,
+      ]);
+    }
+  }
+  console.log(`\n${title}: select --safety, ${BUDGETS} log-spaced latency budgets x ${REPEATS} diverse calibration sets, held-out networks`);
+  console.log(formatTable(['K', 'safety', 'violations', 'accuracy loss', 'cost of safety', 'no pick'], rows));
+}
+
 benchSpeed();
-await benchDevice('Raspberry Pi 3B+ (paper)', resolve(paperData, 'results_RaspPi.json'));
-await benchDevice('MacBook Pro (paper)', resolve(paperData, 'results_MacBookPro.json'));
+await benchSafety('Raspberry Pi 3B+ (paper)', 'paper:raspi');
+await benchSafety('MacBook Pro (paper)', 'paper:macbook');
+await benchDevice('Raspberry Pi 3B+ (paper)', 'paper:raspi');
+await benchDevice('MacBook Pro (paper)', 'paper:macbook');
 if (existsSync(thisMachine)) {
   await benchDevice('this machine', thisMachine, thisMachineRepeats());
 } else {

@@ -33,3 +33,18 @@ test('select answers a memory budget in the unit it was given; report -o refuses
   assert.equal(png.status, 1);
   assert.equal(png.stderr, 'iotnets: -o x.png: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)\n');
 });
+
+test('--csv prints raw values under snake_case headers: select with budget margins, and the catalog', () => {
+  const select = runCli(['select', '--max-latency', '10ms', '--max-memory', '100KiB', '--top', '2', '--csv']);
+  assert.equal(select.status, 0, select.stderr);
+  assert.deepEqual(select.stdout.trim().split('\n'), [
+    'index,space,law,id,latency_ms,accuracy,params,flops,memory_bytes,latency_margin_ms,memory_margin_bytes',
+    '273,random_net_densenet,s3,76,9.801202350192598,0.6265999984741211,2804,721912,101240,0.19879764980740156,1160',
+    '201,random_net_densenet,s3,4,9.618308809068468,0.6029000091552734,2524,489390,59088,0.3816911909315319,43312',
+  ]);
+  const catalog = runCli(['catalog', '--csv']);
+  const lines = catalog.stdout.trim().split('\n');
+  assert.equal(lines.length, 1618);
+  assert.equal(lines[0], 'index,space,law,id,params,macs,flops,weight_bytes');
+  assert.match(lines[688]!, /^687,random_net_mobilenetv2,s6,10,1515,/);
+});

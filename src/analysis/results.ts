@@ -1,6 +1,7 @@
 import { catalogEntry, catalogIndexOf } from '../catalog/catalog.js';
 import { check } from '../errors.js';
 import type { Problem } from '../problems.js';
+import type { PredictionSpread } from './interval.js';
 
 /** One network's measured latency on a device, matched to the paper catalog. */
 export interface Measurement {
@@ -18,6 +19,14 @@ export interface Measurement {
   readonly accuracy?: number;
   /** Latency a predictor expected, in milliseconds (t_pred), when present. */
   readonly predictedMs?: number;
+  /** For a predicted latency: the interval written with it (t_low..t_high, ms). */
+  readonly interval?: { readonly lowMs: number; readonly highMs: number };
+  /** For a predicted latency: how far (log factor) the network's features lie beyond the calibration set's (absent inside). */
+  readonly rangeExcess?: number;
+  /** For a predicted latency: the network lies outside the calibration range, so the prediction extrapolates. */
+  readonly outOfRange?: boolean;
+  /** The latency a budget is checked against when it differs from latencyMs: the upper bound at a safety level. */
+  readonly budgetLatencyMs?: number;
 }
 
 /** The device a results file was measured on. */
@@ -30,6 +39,8 @@ export interface DeviceInfo {
 export interface Results {
   readonly source: string;
   readonly device?: DeviceInfo;
+  /** Set when the latencies are predictions (`iotnets predict --out`): the model and how far it misses. */
+  readonly prediction?: PredictionSpread & { readonly level: number };
   readonly measurements: readonly Measurement[];
   readonly problems: readonly Problem[];
 }
@@ -69,11 +80,25 @@ function deviceElement(e: unknown): unknown {
   return e.type === 'device' ? e : e.device;
 }
 
-/** The entry list and device record of a results document: a paper-style array (optionally with a device element) or `{device, results}`. */
-function splitDocument(json: unknown, source: string): { entries: unknown[]; device?: DeviceInfo } {
+/** The prediction header of a `{predicted: true, model, interval: {level, residuals}, results}` document. */
+function predictionHeader(json: Record<string, unknown>, source: string): Results['prediction'] {
+  if (json.predicted !== true) return undefined;
+  const interval = isRecord(json.interval) ? json.interval : {};
+  const residuals = Array.isArray(interval.residuals) ? interval.residuals : [];
+  const level = interval.level;
+  check(
+    typeof level === 'number' && level > 0 && level < 1 && residuals.length > 0 && residuals.every((r) => typeof r === 'number' && Number.isFinite(r)),
+    `${source}: predicted results need interval.level in (0, 1) and interval.residuals (numbers); rewrite the file with \`iotnets predict --out\``,
+  );
+  return { model: typeof json.model === 'string' ? json.model : 'a latency model', level, residuals: [...(residuals as number[])].sort((a, b) => a - b) };
+}
+
+/** The entry list, device record and prediction header of a results document: a paper-style array (optionally with a device element) or `{device, results}`. */
+function splitDocument(json: unknown, source: string): { entries: unknown[]; device?: DeviceInfo; prediction?: Results['prediction'] } {
   if (isRecord(json) && Array.isArray(json.results)) {
     const device = deviceInfo(json.device);
-    return { entries: json.results, ...(device ? { device } : {}) };
+    const prediction = predictionHeader(json, source);
+    return { entries: json.results, ...(device ? { device } : {}), ...(prediction ? { prediction } : {}) };
   }
   check(
     Array.isArray(json),
@@ -84,12 +109,22 @@ function splitDocument(json: unknown, source: string): { entries: unknown[]; dev
   return { entries: json.filter((e) => !deviceElements.includes(e)), ...(device ? { device } : {}) };
 }
 
+/** The interval and range excess of a predicted entry, when it has a usable t_low <= t_avg <= t_high. */
+function predictedFields(raw: Record<string, unknown>, latencyMs: number): Pick<Measurement, 'interval' | 'rangeExcess' | 'outOfRange'> {
+  const [lowMs, highMs, excess] = [optionalNumber(raw.t_low), optionalNumber(raw.t_high), optionalNumber(raw.range_excess)];
+  return {
+    ...(lowMs !== undefined && highMs !== undefined && lowMs <= latencyMs && latencyMs <= highMs ? { interval: { lowMs, highMs } } : {}),
+    ...(excess !== undefined && excess > 0 ? { rangeExcess: excess } : {}),
+    ...(raw.out_of_range === true ? { outOfRange: true } : {}),
+  };
+}
+
 /**
  * Reads a results document (the paper's results_*.json format, or one written by `iotnets calibrate`) and matches
  * each entry to the catalog by spacename/law/id; entries that cannot be used are listed as problems, not dropped silently.
  */
 export function parseResults(json: unknown, source: string): Results {
-  const { entries, device } = splitDocument(json, source);
+  const { entries, device, prediction } = splitDocument(json, source);
   check(entries.length > 0, `${source}: the results file holds no measurements; run \`iotnets calibrate\` or pass a paper results file`);
   const measurements: Measurement[] = [];
   const problems: Problem[] = [];
@@ -139,9 +174,10 @@ export function parseResults(json: unknown, source: string): Results {
       flops: optionalNumber(raw.flops),
       accuracy,
       predictedMs: optionalNumber(raw.t_pred),
+      ...predictedFields(raw, latencyMs),
     });
   });
-  return { source, ...(device ? { device } : {}), measurements, problems };
+  return { source, ...(device ? { device } : {}), ...(prediction ? { prediction } : {}), measurements, problems };
 }
 
 /** Problems for measurements whose params or flops disagree with the network graph of their catalog index. */

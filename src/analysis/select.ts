@@ -25,10 +25,15 @@ function memoryOf(p: NetworkCandidate, c: Constraints): number {
   return memoryObjective(c.format ?? FP32, c.memoryPart).value(p);
 }
 
+/** The latency a budget checks: the safety bound of a predicted network when set, else its latency. */
+function budgetLatency(p: NetworkCandidate): number {
+  return p.budgetLatencyMs ?? p.latencyMs;
+}
+
 /** True when the network meets every bound of the constraints. */
 export function meetsConstraints(p: NetworkCandidate, c: Constraints): boolean {
   return (
-    (c.maxLatencyMs === undefined || p.latencyMs <= c.maxLatencyMs) &&
+    (c.maxLatencyMs === undefined || budgetLatency(p) <= c.maxLatencyMs) &&
     (c.minAccuracy === undefined || p.accuracy >= c.minAccuracy) &&
     (c.maxMemoryBytes === undefined || memoryOf(p, c) <= c.maxMemoryBytes)
   );
@@ -62,7 +67,7 @@ export function requireFeasible<T extends NetworkCandidate>(points: readonly T[]
   const feasible = applyConstraints(points, c);
   if (feasible.length === 0) {
     const closest = [
-      c.maxLatencyMs !== undefined ? `the fastest takes ${formatLatency(Math.min(...points.map((p) => p.latencyMs)))}` : undefined,
+      c.maxLatencyMs !== undefined ? `the fastest takes ${formatLatency(Math.min(...points.map(budgetLatency)))}` : undefined,
       c.maxMemoryBytes !== undefined ? `the smallest needs ${formatBytesIn(Math.min(...points.map((p) => memoryOf(p, c))), c.memoryUnit)}` : undefined,
       c.minAccuracy !== undefined ? `the most accurate reaches ${(Math.max(...points.map((p) => p.accuracy)) * 100).toFixed(2)}%` : undefined,
     ].filter((s) => s !== undefined);
@@ -72,18 +77,24 @@ export function requireFeasible<T extends NetworkCandidate>(points: readonly T[]
 }
 
 /**
- * The best network meeting the constraints: most accurate (ties: faster), fastest (ties: more accurate) or smallest
- * (ties: more accurate); throws a one-line error saying how close the networks come when none qualifies.
+ * The `n` best networks meeting the constraints, best first: most accurate (ties: faster), fastest (ties: more
+ * accurate) or smallest (ties: more accurate), then by index; throws a one-line error saying how close the networks
+ * come when none qualifies.
  */
-export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
-  const feasible = requireFeasible(points, c);
+export function rankUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy', n = 1): T[] {
+  check(Number.isInteger(n) && n >= 1, `the number of networks to rank must be a whole number >= 1, got ${n}`);
   const order = goalOrder(goal, c);
-  const score = (p: T) => order.map((o) => (o.sense === 'min' ? o.value(p) : -o.value(p)));
-  return feasible.reduce((best, p) => {
-    const [a, b] = [score(p), score(best)];
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? p : best;
-    return p.index < best.index ? p : best;
+  const scored = requireFeasible(points, c).map((p) => ({ p, score: order.map((o) => (o.sense === 'min' ? o.value(p) : -o.value(p))) }));
+  scored.sort((a, b) => {
+    for (let i = 0; i < a.score.length; i++) if (a.score[i] !== b.score[i]) return a.score[i]! - b.score[i]!;
+    return a.p.index - b.p.index;
   });
+  return scored.slice(0, n).map((s) => s.p);
+}
+
+/** The best network meeting the constraints (see rankUnder). */
+export function bestUnder<T extends NetworkCandidate>(points: readonly T[], c: Constraints, goal: Goal = 'accuracy'): T {
+  return rankUnder(points, c, goal, 1)[0]!;
 }
 
 /**
@@ -107,4 +118,20 @@ export function spanSelection<T>(front: readonly T[], k: number, value: (item: T
     chosen.add(nearest);
   }
   return [...chosen].map((i) => front[i]!).sort((a, b) => value(a) - value(b));
+}
+
+/**
+ * Networks that miss a latency or memory budget by at most `slack` (a fraction) and beat `best` by accuracy, most
+ * accurate first: what a slightly larger budget would buy.
+ */
+export function nearMisses<T extends NetworkCandidate>(points: readonly T[], c: Constraints, best: T, slack = 0.1, n = 3): T[] {
+  const relaxed: Constraints = {
+    ...c,
+    ...(c.maxLatencyMs !== undefined ? { maxLatencyMs: c.maxLatencyMs * (1 + slack) } : {}),
+    ...(c.maxMemoryBytes !== undefined ? { maxMemoryBytes: c.maxMemoryBytes * (1 + slack) } : {}),
+  };
+  return points
+    .filter((p) => p.accuracy > best.accuracy && meetsConstraints(p, relaxed) && !meetsConstraints(p, c))
+    .sort((a, b) => b.accuracy - a.accuracy || a.index - b.index)
+    .slice(0, n);
 }

@@ -5,6 +5,7 @@ import { chooseDiverse } from './chooser.js';
 import { catalogFeatures, FEATURE_FAMILIES, type FeatureFamily, type FeatureVector } from './features.js';
 import { predictionMetrics, type BudgetRegret, type PredictionMetrics, type RankingMetrics, type ScoredNetwork } from './metrics.js';
 import { fitLatencyModel, MIN_CALIBRATION_POINTS, predictLatencyMs } from './model.js';
+import { predictedUpperBound } from './predicted-results.js';
 
 /** A network measured on the device under evaluation, with its features. */
 export interface MeasuredNetwork {
@@ -59,6 +60,8 @@ export interface EvaluationOptions {
   readonly sets: CalibrationSets;
   /** Repeat r draws its calibration set with seed + r. */
   readonly seed?: number;
+  /** Score the upper bound each network stays under with this probability instead of the prediction (what select --safety picks by). */
+  readonly safety?: number;
 }
 
 function mean(values: readonly number[]): number {
@@ -120,7 +123,8 @@ export function evaluatePredictor(networks: readonly MeasuredNetwork[], options:
     );
     families[model.family]++;
     const heldOut = networks.filter((_, i) => !chosen.has(i));
-    runs.push(predictionMetrics(heldOut.map((n) => scored(n, predictLatencyMs(model, n.features)))));
+    const latencyOf = (f: FeatureVector) => (options.safety === undefined ? predictLatencyMs(model, f) : predictedUpperBound(model, f, options.safety));
+    runs.push(predictionMetrics(heldOut.map((n) => scored(n, latencyOf(n.features)))));
   }
   const rhos = runs.map((m) => m.spearman);
   return { k, repeats, sets, heldOut: networks.length - k, ...averageMetrics(runs), spearmanRange: [Math.min(...rhos), Math.max(...rhos)], families };

@@ -24,7 +24,8 @@ export function kendallTauB(x: readonly number[], y: readonly number[]): number 
   return (concordant - discordant) / Math.sqrt((n0 + tiedXOnly) * (n0 + tiedYOnly));
 }
 
-function median(values: readonly number[]): number {
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

@@ -1,6 +1,8 @@
 import type { DeviceInfo } from '../analysis/results.js';
 import { check, IotnetsError } from '../errors.js';
 import { FEATURE_FAMILIES, FEATURE_NAMES, type FeatureFamily, type FeatureVector } from './features.js';
+import { spearman } from '../analysis/crossdevice.js';
+import { median } from './metrics.js';
 import { nnls } from './nnls.js';
 
 /** One measured network of the device being calibrated. */
@@ -30,6 +32,16 @@ export interface LatencyModel {
   readonly points: number;
   /** Smallest and largest value of each feature over the calibration networks, in FEATURE_NAMES order (absent in old files). */
   readonly ranges?: { readonly min: Float64Array; readonly max: Float64Array };
+  /** Sorted leave-one-out log ratios ln(measured / predicted) of the calibration networks: how far predictions miss (absent in old files). */
+  readonly residuals?: readonly number[];
+}
+
+/** How well a fit predicts its own calibration networks, each left out in turn. */
+export interface FitQuality {
+  /** Median absolute relative error of the leave-one-out predictions. */
+  readonly looMdape: number;
+  /** Spearman rank correlation of leave-one-out predictions with the measurements. */
+  readonly looSpearman: number;
 }
 
 /** Latency model files name their format and version; a reader refuses any other. */
@@ -79,15 +91,17 @@ function fitColumns(points: readonly CalibrationPoint[], columns: readonly numbe
 }
 
 /**
- * Squared log ratio of predicted to measured latency of each point when it is predicted from a fit on the others
- * (a factor-2 miss counts alike either way; a prediction of 0 counts as a miss by a huge factor).
+ * Log ratio ln(measured / predicted) of each point when it is predicted from a fit on the others (a factor-2 miss
+ * counts alike either way; a prediction of 0 counts as a miss by a huge factor).
  */
-function leaveOneOutErrors(points: readonly CalibrationPoint[], columns: readonly number[]): number[] {
+function leaveOneOutLogRatios(points: readonly CalibrationPoint[], columns: readonly number[]): number[] {
   return points.map((p, i) => {
     const predicted = dot(fitColumns(points.filter((_, j) => j !== i), columns), p.features);
-    return Math.log(Math.max(predicted, Number.MIN_VALUE) / p.latencyMs) ** 2;
+    return Math.log(p.latencyMs / Math.max(predicted, Number.MIN_VALUE));
   });
 }
+
+const squares = (xs: readonly number[]) => xs.map((x) => x * x);
 
 /** Whether `challenger`'s errors are lower than `incumbent`'s on the same points by more than one standard error. */
 function clearlyBetter(challenger: readonly number[], incumbent: readonly number[]): boolean {
@@ -114,16 +128,50 @@ export function fitLatencyModel(points: readonly CalibrationPoint[], device: Dev
   );
   for (const p of points) check(Number.isFinite(p.latencyMs) && p.latencyMs > 0, `calibration latency ${p.latencyMs} ms is not a positive number`);
   let family = FAMILIES[0]!;
-  let errors = leaveOneOutErrors(points, FEATURE_FAMILIES[family].columns);
+  let ratios = leaveOneOutLogRatios(points, FEATURE_FAMILIES[family].columns);
   for (const challenger of FAMILIES.slice(1)) {
-    const challengerErrors = leaveOneOutErrors(points, FEATURE_FAMILIES[challenger].columns);
-    if (clearlyBetter(challengerErrors, errors)) [family, errors] = [challenger, challengerErrors];
+    const challengerRatios = leaveOneOutLogRatios(points, FEATURE_FAMILIES[challenger].columns);
+    if (clearlyBetter(squares(challengerRatios), squares(ratios))) [family, ratios] = [challenger, challengerRatios];
   }
   const coefficients = fitColumns(points, FEATURE_FAMILIES[family].columns);
   const calibration = points.flatMap((p) => (p.index === undefined ? [] : [p.index]));
   const min = FEATURE_NAMES.map((_, j) => Math.min(...points.map((p) => p.features[j]!)));
   const max = FEATURE_NAMES.map((_, j) => Math.max(...points.map((p) => p.features[j]!)));
-  return { device, family, coefficients, calibration, points: points.length, ranges: { min: Float64Array.from(min), max: Float64Array.from(max) } };
+  return {
+    device,
+    family,
+    coefficients,
+    calibration,
+    points: points.length,
+    ranges: { min: Float64Array.from(min), max: Float64Array.from(max) },
+    residuals: [...ratios].sort((a, b) => a - b),
+  };
+}
+
+/** Leave-one-out quality of a fit on its calibration points. */
+export function fitQuality(model: LatencyModel, points: readonly CalibrationPoint[]): FitQuality {
+  const ratios = leaveOneOutLogRatios(points, FEATURE_FAMILIES[model.family].columns);
+  return {
+    looMdape: median(ratios.map((r) => Math.abs(Math.exp(-r) - 1))),
+    looSpearman: spearman(points.map((p, i) => p.latencyMs / Math.exp(ratios[i]!)), points.map((p) => p.latencyMs)),
+  };
+}
+
+/**
+ * How far a network's features lie above the calibration networks' (see outOfRange), as a log factor: each costing
+ * feature's log overshoot of the calibrated maximum, weighted by its share of the prediction. 0 inside the range
+ * and for a model file without ranges; it widens the prediction interval.
+ */
+export function rangeExcess(model: LatencyModel, features: FeatureVector): number {
+  const ranges = model.ranges;
+  if (!ranges) return 0;
+  const total = predictLatencyMs(model, features);
+  let excess = 0;
+  for (let j = 0; j < features.length; j++) {
+    const share = (model.coefficients[j]! * features[j]!) / total;
+    if (share > 0 && features[j]! > ranges.max[j]!) excess += share * Math.log(features[j]! / ranges.max[j]!);
+  }
+  return excess;
 }
 
 /** A feature of a network outside what the calibration networks spanned: the model extrapolates there. */
@@ -189,6 +237,8 @@ export interface LatencyModelJson {
     readonly indices: readonly number[];
     /** [min, max] of each feature over the calibration networks. */
     readonly ranges?: Readonly<Record<string, readonly [number, number]>>;
+    /** Sorted leave-one-out log ratios ln(measured / predicted): the prediction interval's source. */
+    readonly residuals?: readonly number[];
   };
 }
 
@@ -209,6 +259,7 @@ export function modelToJson(model: LatencyModel): LatencyModelJson {
       points: model.points,
       indices: model.calibration,
       ...(model.ranges ? { ranges: Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, [model.ranges!.min[j]!, model.ranges!.max[j]!] as const])) } : {}),
+      ...(model.residuals ? { residuals: model.residuals } : {}),
     },
   };
 }
@@ -249,7 +300,13 @@ export function parseLatencyModel(json: unknown, source: string): LatencyModel {
   const bounds = FEATURE_NAMES.map((n) => ranges?.[n]);
   const rangesValid = bounds.every((b) => Array.isArray(b) && b.length === 2 && b.every((v) => typeof v === 'number' && Number.isFinite(v)));
   check(ranges === undefined || rangesValid, `${source}: calibration.ranges must give [min, max] numbers for every feature; ${refit}`);
+  const residuals = calibration.residuals;
+  check(
+    residuals === undefined || (Array.isArray(residuals) && residuals.length > 0 && residuals.every((r) => typeof r === 'number' && Number.isFinite(r))),
+    `${source}: calibration.residuals must be a list of numbers; ${refit}`,
+  );
   return {
+    ...(Array.isArray(residuals) ? { residuals: [...(residuals as number[])].sort((a, b) => a - b) } : {}),
     ...(ranges !== undefined
       ? { ranges: { min: Float64Array.from(bounds.map((b) => (b as number[])[0]!)), max: Float64Array.from(bounds.map((b) => (b as number[])[1]!)) } }
       : {}),

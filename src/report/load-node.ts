@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { joinAccuracy } from '../analysis/accuracy.js';
 import { networkFacts, withMemory } from '../analysis/network-facts.js';
+import type { PredictionSpread } from '../analysis/interval.js';
 import type { NetworkCandidate } from '../analysis/objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
@@ -61,6 +62,8 @@ export interface DeviceSource {
 /** One device's usable networks with accuracies (and memory figures when asked), named for titles. */
 export interface LoadedDevice {
   readonly name: string;
+  /** Set when the latencies are predictions: which model, and how far it misses. */
+  readonly prediction?: PredictionSpread & { readonly level: number };
   readonly points: readonly NetworkCandidate[];
   readonly sources: readonly string[];
 }
@@ -96,6 +99,7 @@ export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
   if (joined.points.length === 0) throw new IotnetsError(`${source.results}: no usable networks remain after skipping invalid entries; fix the file`);
   return {
     name: results.deviceName,
+    ...(results.prediction ? { prediction: results.prediction } : {}),
     points: source.memory ? withMemory(joined.points) : joined.points,
     sources: [source.results, ...(table ? [table.source] : [])],
   };

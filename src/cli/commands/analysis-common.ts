@@ -3,11 +3,11 @@ import { FRONT_AXES } from '../../analysis/front.js';
 import { parseFormat, type NumberFormat } from '../../onnx/formats.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
-import { formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
+import { formatBytesIn, formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
 import type { DeviceSource } from '../../report/load-node.js';
-import { formatBytes, formatTable } from '../format.js';
+import { formatBytes, formatCsv, formatTable } from '../format.js';
 import { parseInteger } from '../network-options.js';
 
 /** Options shared by pareto, select and report: inputs, constraints and the number format of memory. */
@@ -119,22 +119,79 @@ export function networkEntry(p: NetworkCandidate, c: { format: NumberFormat; mem
   };
 }
 
-/** Networks as an aligned table; the memory column appears when the points carry memory figures. */
-export function networkTable(points: readonly NetworkCandidate[], c: { format: NumberFormat; memoryPart: MemoryPart }): string {
-  const withMemory = points.some((p) => p.weightElements !== undefined);
-  const header = ['index', 'space', 'law', 'id', 'latency', 'accuracy', 'params', 'FLOPs', ...(withMemory ? [`memory (${c.memoryPart}, ${c.format.name})`] : [])];
-  return formatTable(
-    header,
-    points.map((p) => [
-      String(p.index),
-      p.space,
-      p.law,
-      String(p.id),
-      formatLatency(p.latencyMs),
-      `${(p.accuracy * 100).toFixed(2)}%`,
-      p.params ?? '',
-      p.flops ?? '',
-      ...(withMemory ? [formatBytes(memoryOf(p, c)!)] : []),
-    ]),
-  );
+/** What the network columns need: the memory format and part, and the budget margins are measured against. */
+export type TableContext = Constraints & { format: NumberFormat; memoryPart: MemoryPart };
+
+/** One column of network output: its CSV name and raw value, its table header and text (none: CSV only), and when it appears at all. */
+interface NetworkColumn {
+  readonly csv: string;
+  readonly value: (p: NetworkCandidate, c: TableContext) => string | number | boolean | undefined;
+  readonly header?: (c: TableContext) => string;
+  readonly text?: (p: NetworkCandidate, c: TableContext) => string | number;
+  readonly shown?: (points: readonly NetworkCandidate[], c: TableContext) => boolean;
+}
+
+const budgetLatency = (p: NetworkCandidate) => p.budgetLatencyMs ?? p.latencyMs;
+const withMemory = (points: readonly NetworkCandidate[]) => points.some((p) => p.weightElements !== undefined);
+const withInterval = (points: readonly NetworkCandidate[]) => points.some((p) => p.interval !== undefined);
+
+const NETWORK_COLUMNS: readonly NetworkColumn[] = [
+  { header: () => 'index', csv: 'index', text: (p) => String(p.index), value: (p) => p.index },
+  { header: () => 'space', csv: 'space', text: (p) => p.space, value: (p) => p.space },
+  { header: () => 'law', csv: 'law', text: (p) => p.law, value: (p) => p.law },
+  { header: () => 'id', csv: 'id', text: (p) => String(p.id), value: (p) => p.id },
+  { header: () => 'latency', csv: 'latency_ms', text: (p) => formatLatency(p.latencyMs), value: (p) => p.latencyMs },
+  {
+    header: () => 'interval',
+    csv: 'latency_low_ms',
+    shown: withInterval,
+    text: (p) => (p.interval ? `${formatLatency(p.interval.lowMs)} .. ${formatLatency(p.interval.highMs)}${p.outOfRange ? ' (out of range)' : ''}` : ''),
+    value: (p) => p.interval?.lowMs,
+  },
+  { csv: 'latency_high_ms', shown: withInterval, value: (p) => p.interval?.highMs },
+  { csv: 'out_of_range', shown: withInterval, value: (p) => p.outOfRange === true },
+  {
+    header: () => 'safe bound',
+    csv: 'latency_bound_ms',
+    shown: (points) => points.some((p) => p.budgetLatencyMs !== undefined),
+    text: (p) => (p.budgetLatencyMs === undefined ? '' : formatLatency(p.budgetLatencyMs)),
+    value: (p) => p.budgetLatencyMs,
+  },
+  { header: () => 'accuracy', csv: 'accuracy', text: (p) => `${(p.accuracy * 100).toFixed(2)}%`, value: (p) => p.accuracy },
+  { header: () => 'params', csv: 'params', text: (p) => p.params ?? '', value: (p) => p.params },
+  { header: () => 'FLOPs', csv: 'flops', text: (p) => p.flops ?? '', value: (p) => p.flops },
+  {
+    header: (c) => `memory (${c.memoryPart}, ${c.format.name})`,
+    csv: 'memory_bytes',
+    shown: withMemory,
+    text: (p, c) => formatBytesIn(memoryOf(p, c)!, c.memoryUnit ?? bestBinaryUnit(memoryOf(p, c)!)),
+    value: (p, c) => memoryOf(p, c),
+  },
+  {
+    header: () => 'latency margin',
+    csv: 'latency_margin_ms',
+    shown: (_, c) => c.maxLatencyMs !== undefined,
+    text: (p, c) => formatLatency(c.maxLatencyMs! - budgetLatency(p)),
+    value: (p, c) => (c.maxLatencyMs === undefined ? undefined : c.maxLatencyMs - budgetLatency(p)),
+  },
+  {
+    header: () => 'memory margin',
+    csv: 'memory_margin_bytes',
+    shown: (points, c) => c.maxMemoryBytes !== undefined && withMemory(points),
+    text: (p, c) => formatBytesIn(c.maxMemoryBytes! - memoryOf(p, c)!, c.memoryUnit),
+    value: (p, c) => (c.maxMemoryBytes === undefined || memoryOf(p, c) === undefined ? undefined : c.maxMemoryBytes - memoryOf(p, c)!),
+  },
+];
+
+/** The binary unit formatBytes picks for a size (B, KiB, MiB, GiB). */
+function bestBinaryUnit(bytes: number): string {
+  return formatBytes(bytes).split(' ')[1]!;
+}
+
+/** Networks as an aligned table (or CSV with raw values: ms, fractions, bytes); columns appear when the points carry their figures. */
+export function networkTable(points: readonly NetworkCandidate[], c: TableContext, csv = false): string {
+  const shown = NETWORK_COLUMNS.filter((col) => col.shown?.(points, c) ?? true);
+  if (csv) return formatCsv(shown.map((col) => col.csv), points.map((p) => shown.map((col) => col.value(p, c))));
+  const table = shown.filter((col) => col.text !== undefined);
+  return formatTable(table.map((col) => col.header!(c)), points.map((p) => table.map((col) => col.text!(p, c))));
 }

@@ -27,7 +27,8 @@ export function register(program: Command): void {
   addSelectionOption(addAxesOption(addAnalysisOptions(program.command('pareto'))))
     .description('Pareto-optimal networks on a device (latency, memory or both against accuracy) and k networks spanning the front')
     .option('--json', 'print {front, selection} as JSON')
-    .action(async (o: AnalysisOptions & { by: FrontAxes; select: string; json?: boolean }) => {
+    .option('--csv', 'print the front as CSV (latency in ms, accuracy as a fraction, memory in bytes)')
+    .action(async (o: AnalysisOptions & { by: FrontAxes; select: string; json?: boolean; csv?: boolean }) => {
       const constraints = constraintsFromOptions(o);
       const needsMemory = o.by !== 'latency' || constraints.maxMemoryBytes !== undefined;
       const device = await loadDevice(deviceSource(o, needsMemory));
@@ -38,6 +39,7 @@ export function register(program: Command): void {
         constraints,
         k: selectionSize(o),
       });
+      if (o.csv) return console.log(networkTable(front, constraints, true));
       if (o.json) {
         return printJson({
           device: device.name,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,8 +9,8 @@ import { Journal, parseJsonLines } from '../src/io/journal-file.js';
 import { deviceLine, measurementLine } from './support/records.js';
 import { resultsDocument } from '../src/calibrate/results-file.js';
 import { parseIndexList, QUICK_SUBSET, selectIndices } from '../src/calibrate/subsets.js';
-import { runCli } from './support/cli.js';
-import { paperData, readSharedJson, REPO_ROOT, sharedMissing } from './support/shared.js';
+import { interruptAfter, measuredLines, runCli } from './support/cli.js';
+import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
 
 test('--quick: the fewest- and most-FLOPs network of each of the 18 (space, law) groups', { skip: sharedMissing }, () => {
   const configs = readSharedJson<{ flops: number }[]>(paperData('NetConfigs.json'));
@@ -89,33 +88,6 @@ const slowEnough = ['--protocol', 'fixed', '--warmup', '1', '--runs', '400', '--
 
 function calibrateArgs(out: string, extra: string[] = []): string[] {
   return ['calibrate', '--indices', TINY, ...slowEnough, '--out', out, ...extra];
-}
-
-function measuredLines(journal: string): string[] {
-  if (!existsSync(journal)) return [];
-  return readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"measurement"'));
-}
-
-/** Starts a calibration, sends `signal` once the journal holds `atLeast` measurements, and resolves with its exit. */
-function interruptAfter(args: string[], journal: string, atLeast: number, signal: NodeJS.Signals) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; linesAtSignal: number }>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/iotnets.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let linesAtSignal = -1;
-    child.stderr.on('data', (d) => (stderr += d));
-    const poll = setInterval(() => {
-      const n = measuredLines(journal).length;
-      if (linesAtSignal < 0 && n >= atLeast) {
-        linesAtSignal = n;
-        child.kill(signal);
-      }
-    }, 5);
-    child.on('error', reject);
-    child.on('exit', (code, sig) => {
-      clearInterval(poll);
-      resolve({ code, signal: sig, stderr, linesAtSignal });
-    });
-  });
 }
 
 test('SIGKILL mid-calibration loses nothing: a re-run continues, every network once, earlier measurements unchanged', async () => {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { catalogEntry } from '../src/catalog/catalog.ts';
 import { importOnnx } from '../src/onnx/import.ts';
 import { summarize } from '../src/graph/summary.ts';
-import { runCli } from './support/cli.ts';
+import { interruptAfter, measuredLines, runCli } from './support/cli.ts';
+import { journalPathFor } from '../src/calibrate/journal.ts';
 import { PAPER_ONNX } from './support/onnx-fixtures.ts';
 
 const fixture = (file: string) => join(PAPER_ONNX.dir, file);
@@ -57,6 +58,34 @@ describe('a user\'s ONNX file on the command line', () => {
     assert.equal(all.stdout.match(/\.onnx /g)?.length, PAPER_ONNX.models.length);
   });
 
+  it('calibrate --onnx resumes after a kill: every file once, keyed by its hash, earlier measurements unchanged', async () => {
+    const out = join(dir, 'mine.json');
+    const journal = journalPathFor(out);
+    const args = ['calibrate', '--onnx', PAPER_ONNX.dir, '--protocol', 'fixed', '--warmup', '0', '--runs', '400', '--out', out];
+    const killed = await interruptAfter(args, journal, 2, 'SIGKILL');
+    assert.equal(killed.signal, 'SIGKILL');
+    const before = measuredLines(journal);
+    assert.ok(before.length >= 2 && before.length < PAPER_ONNX.models.length, `killed after ${before.length} files`);
+    const resumed = runCli(args);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`resuming: ${before.length} of ${PAPER_ONNX.models.length} networks are already in`));
+    const after = measuredLines(journal);
+    assert.deepEqual(after.slice(0, before.length), before);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as { file: string; sha256: string; params: number; macs: number; t_avg: number }[];
+    assert.deepEqual(results.map((r) => r.file), PAPER_ONNX.models.map((m) => m.file).sort());
+    const probe = results.find((r) => r.file === 'ProbeNet_s.onnx')!;
+    assert.deepEqual([probe.params, probe.macs], [11333, 816128]);
+    // The same content under another name is the same network: already measured.
+    copyFileSync(fixture('ProbeNet_s.onnx'), join(dir, 'renamed.onnx'));
+    const again = runCli(['calibrate', '--onnx', join(dir, 'renamed.onnx'), '--protocol', 'fixed', '--warmup', '0', '--runs', '400', '--out', out]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^0 networks measured/);
+    // A catalog calibration cannot go into a results file of ONNX files.
+    const mixed = runCli(['calibrate', '--indices', '677', '--protocol', 'fixed', '--warmup', '0', '--runs', '400', '--out', out]);
+    assert.equal(mixed.status, 1);
+    assert.match(mixed.stderr, /holds measurements of ONNX files; choose another --out/);
+  });
+
   it('refuses a file that is not ONNX, a missing one and a list naming other files, in one line each', () => {
     const bad = join(dir, 'bad.onnx');
     writeFileSync(bad, 'not a model');
@@ -64,6 +93,8 @@ describe('a user\'s ONNX file on the command line', () => {
       [['info', bad], /bad\.onnx is not a valid ONNX model/],
       [['info', join(dir, 'missing.onnx')], /missing\.onnx: no such file/],
       [['info', fixture('ProbeNet_s.onnx'), '--index', '3'], /drop --index/],
+      [['calibrate', '--onnx', bad, '--out', join(dir, 'never.json')], /bad\.onnx is not a valid ONNX model/],
+      [['calibrate', '--onnx', fixture('ProbeNet_s.onnx'), '--quick', '--out', join(dir, 'never.json')], /drop --quick/],
     ] as const) {
       const { status, stderr } = runCli(args);
       assert.equal(status, 1);

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { check, IotnetsError } from '../errors.js';
@@ -10,7 +10,10 @@ import { protocolLabel, type Protocol, type ProtocolName } from '../runtime/prot
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
-import { journalPathFor, type JournalMeasurement } from './journal.js';
+import type { Graph } from '../graph/graph.js';
+import type { StateDict } from '../graph/tensor.js';
+import { loadOnnxFile } from '../onnx/load-file.js';
+import { journalPathFor, type FileMeasurement, type JournalMeasurement, type TimingRecord } from './journal.js';
 import { ResultsWriter } from './results-writer.js';
 
 /**
@@ -20,9 +23,13 @@ import { ResultsWriter } from './results-writer.js';
  */
 export const DEFAULT_CALIBRATION_PROTOCOL: ProtocolName = 'adaptive';
 
-/** What to calibrate: catalog indices in measuring order, where to write, and how to measure. */
+/** What to calibrate: catalog indices or ONNX files in measuring order, where to write, and how to measure. */
 export interface CalibrationPlan {
   readonly indices: readonly number[];
+  /** ONNX files to measure instead of catalog networks (their re-export, which gives the same logits), keyed by content hash. */
+  readonly files?: readonly string[];
+  /** Input size of ONNX files whose input is symbolic. */
+  readonly inputShape?: readonly number[];
   /** The paper-format results file; the journal goes beside it. */
   readonly out: string;
   readonly settings: SessionSettings;
@@ -39,7 +46,7 @@ export interface CalibrationEvents {
   /** Before the first measurement: how many of the plan's networks the journal already has. */
   start(info: { readonly journal: string; readonly device: DeviceRecord; readonly planned: number; readonly alreadyMeasured: number }): void;
   /** After each network is durably in the journal; `done` counts this run's measurements. */
-  measured(m: JournalMeasurement, done: number, toMeasure: number): void;
+  measured(m: JournalMeasurement | FileMeasurement, done: number, toMeasure: number): void;
 }
 
 /** Seconds spent per activity over a calibration run. */
@@ -119,6 +126,13 @@ export function measurementRecord(
     t_avg: timing.t_avg,
     t_std: timing.t_std,
     ...(trained ? { acc: trained.accuracy, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
+    ...timingRecord(timing, seconds),
+  };
+}
+
+/** The timing fields of a journal record. */
+function timingRecord(timing: Timing, seconds: JournalMeasurement['seconds']): Omit<TimingRecord, 'type'> {
+  return {
     median: timing.summary.median,
     min: timing.summary.min,
     max: timing.summary.max,
@@ -134,6 +148,53 @@ export function measurementRecord(
   };
 }
 
+/** One network of a plan: what identifies it in the journal, how to build it, and its journal record once timed. */
+interface PlannedNetwork {
+  readonly key: number | string;
+  prepare(): { readonly graph: Graph; readonly weights: StateDict };
+  record(summary: GraphSummary, timing: Timing, seconds: JournalMeasurement['seconds']): JournalMeasurement | FileMeasurement;
+}
+
+/**
+ * The plan's networks: catalog networks with seeded random weights, or ONNX files with their own weights. Every file
+ * is imported once up front, so an unsupported one stops the run before anything is measured.
+ */
+function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
+  const files = plan.files ?? [];
+  check((files.length > 0) !== (plan.indices.length > 0), 'a calibration measures either catalog networks or ONNX files');
+  const options = plan.inputShape ? { inputShape: plan.inputShape } : {};
+  const fromFiles = files.map((path): PlannedNetwork => {
+    const sha256 = loadOnnxFile(path, options).sha256;
+    return {
+      key: sha256,
+      prepare: () => loadOnnxFile(path, options),
+      record: (summary, timing, seconds) => ({
+        type: 'measurement',
+        file: basename(path),
+        sha256,
+        params: summary.stateDictElements,
+        flops: summary.flops,
+        macs: summary.macs,
+        t_avg: timing.t_avg,
+        t_std: timing.t_std,
+        ...timingRecord(timing, seconds),
+      }),
+    };
+  });
+  const fromCatalog = plan.indices.map((index): PlannedNetwork => {
+    const entry = catalogEntry(index);
+    return {
+      key: index,
+      prepare() {
+        const graph = catalogGraph(entry);
+        return { graph, weights: initWeights(graph, WEIGHT_SEED) };
+      },
+      record: (summary, timing, seconds) => measurementRecord(entry, summary, timing, seconds, plan.accuracy?.get(index)),
+    };
+  });
+  return [...fromFiles, ...fromCatalog];
+}
+
 /**
  * Measures the plan's networks that the journal beside `out` does not have yet, appending each one durably to the
  * journal before the next starts and rewriting `out` atomically from the journal as it goes and at the end.
@@ -143,6 +204,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   const started = process.hrtime.bigint();
   checkWritableFile(plan.out, '--out');
   checkWritableFile(journalPathFor(plan.out), '--out');
+  const planned = plannedNetworks(plan);
   const results = new ResultsWriter(plan.out, {
     warn: events.warn,
     ...(plan.force ? { force: true } : {}),
@@ -150,8 +212,9 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   });
   const device = currentDevice(plan.settings, plan.protocol);
   results.useDevice(device);
-  const toMeasure = plan.indices.filter((i) => !results.has(i));
-  events.start({ journal: results.journalPath, device, planned: plan.indices.length, alreadyMeasured: plan.indices.length - toMeasure.length });
+  results.checkKind(plan.files !== undefined && plan.files.length > 0);
+  const toMeasure = planned.filter((n) => !results.has(n.key));
+  events.start({ journal: results.journalPath, device, planned: planned.length, alreadyMeasured: planned.length - toMeasure.length });
 
   const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, release: 0, timingLoops: 0, io: 0 };
   let lastWrite = 0n;
@@ -164,16 +227,14 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   let measured = 0;
   let interrupted = false;
   try {
-    for (const index of toMeasure) {
+    for (const network of toMeasure) {
       if (signal?.aborted) {
         interrupted = true;
         break;
       }
       const t0 = process.hrtime.bigint();
-      const entry = catalogEntry(index);
-      const graph = catalogGraph(entry);
+      const { graph, weights } = network.prepare();
       const summary = summarize(graph);
-      const weights = initWeights(graph, WEIGHT_SEED);
       const build = elapsed(t0);
       let result;
       try {
@@ -184,7 +245,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
         break;
       }
       const { timing, phases } = result;
-      const record = measurementRecord(entry, summary, timing, { build, ...phases }, plan.accuracy?.get(index));
+      const record = network.record(summary, timing, { build, ...phases });
       const t1 = process.hrtime.bigint();
       results.add(record);
       totals.io += elapsed(t1);
@@ -211,7 +272,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
     out: plan.out,
     journal: results.journalPath,
     measured,
-    alreadyMeasured: plan.indices.length - toMeasure.length,
+    alreadyMeasured: planned.length - toMeasure.length,
     total: results.count,
     interrupted,
     seconds: { wall: elapsed(started), ...totals },

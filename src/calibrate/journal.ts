@@ -20,8 +20,19 @@ export interface PaperResult {
   readonly runid?: string;
 }
 
-/** One finished network as the journal keeps it: the paper's fields and the full timing record. */
-export interface JournalMeasurement extends PaperResult {
+/** A measured ONNX file's result: the paper's fields with the file's name and SHA-256 in place of space/law/id/index. */
+export interface FileResult {
+  readonly file: string;
+  readonly sha256: string;
+  readonly params: number;
+  readonly flops: number;
+  readonly macs: number;
+  readonly t_avg: number;
+  readonly t_std: number;
+}
+
+/** The full timing record of one measured network, whichever network it is. */
+export interface TimingRecord {
   readonly type: 'measurement';
   readonly median: number;
   readonly min: number;
@@ -41,6 +52,20 @@ export interface JournalMeasurement extends PaperResult {
   readonly measuredAt: string;
 }
 
+/** One finished catalog network as the journal keeps it: the paper's fields and the full timing record. */
+export interface JournalMeasurement extends PaperResult, TimingRecord {}
+
+/** One finished ONNX file as the journal keeps it. */
+export interface FileMeasurement extends FileResult, TimingRecord {}
+
+/** Whether a journal measurement is of an ONNX file (keyed by its hash) rather than a catalog network (by its index). */
+export function isFileMeasurement(m: JournalMeasurement | FileMeasurement): m is FileMeasurement {
+  return 'sha256' in m;
+}
+
+/** What identifies the network of a measurement in a journal: catalog index or file hash. */
+export const measurementKey = (m: JournalMeasurement | FileMeasurement): number | string => (isFileMeasurement(m) ? m.sha256 : m.index);
+
 /** A device line: the device record in force for the measurement lines that follow it. */
 export interface JournalDevice extends DeviceRecord {
   readonly type: 'device';
@@ -50,8 +75,10 @@ export interface JournalDevice extends DeviceRecord {
 export interface JournalContents {
   /** Device lines in file order; the last one is in force. */
   readonly devices: readonly JournalDevice[];
-  /** One measurement per network, the first the journal holds for it. */
+  /** One measurement per catalog network, the first the journal holds for it. */
   readonly measurements: readonly JournalMeasurement[];
+  /** One measurement per ONNX file (by content), the first the journal holds for it. */
+  readonly files: readonly FileMeasurement[];
   /** Line numbers of later measurements of a network already measured (two writers before locking existed). */
   readonly duplicateLines: readonly number[];
   /** The torn last line when there is one (a kill mid-write), which is ignored. */
@@ -70,8 +97,9 @@ export function journalPathFor(resultsPath: string): string {
 export function journalContents(lines: JournalLines, source: string): JournalContents {
   const devices: JournalDevice[] = [];
   const measurements: JournalMeasurement[] = [];
+  const files: FileMeasurement[] = [];
   const duplicateLines: number[] = [];
-  const measured = new Set<number>();
+  const measured = new Set<number | string>();
   for (const { value, line } of lines.records) {
     const type = (value as { type?: unknown } | null)?.type;
     const refuse = (problem: string): never => {
@@ -86,15 +114,16 @@ export function journalContents(lines: JournalLines, source: string): JournalCon
       const problem = measurementProblem(value);
       if (problem) refuse(`bad measurement (${problem})`);
       if (devices.length === 0) refuse('a measurement before any device record; it was not written by iotnets calibrate');
-      const m = value as JournalMeasurement;
-      if (measured.has(m.index)) duplicateLines.push(line);
+      const m = value as JournalMeasurement | FileMeasurement;
+      if (measured.has(measurementKey(m))) duplicateLines.push(line);
+      else if (isFileMeasurement(m)) files.push(m);
       else measurements.push(m);
-      measured.add(m.index);
+      measured.add(measurementKey(m));
     } else {
       refuse('neither a device nor a measurement record; is this an iotnets calibration journal?');
     }
   }
-  return { devices, measurements, duplicateLines, ...(lines.tornLine !== undefined ? { tornLine: lines.tornLine } : {}) };
+  return { devices, measurements, files, duplicateLines, ...(lines.tornLine !== undefined ? { tornLine: lines.tornLine } : {}) };
 }
 
 /** Parses and validates journal text (see journalContents). */

@@ -3,7 +3,7 @@ import type { DeviceRecord } from '../runtime/device.js';
 import { makeProtocol, protocolLabel, type Protocol, type StopReason } from '../runtime/protocols.js';
 import { OPTIMIZATION_LEVELS } from '../runtime/optimization.js';
 import { numpyMean, numpyStd, summarizeTimes } from '../runtime/stats.js';
-import type { JournalMeasurement } from './journal.js';
+import type { FileMeasurement, JournalMeasurement } from './journal.js';
 
 // The one validator of device records and measurements, wherever they come from (a journal on resume, a browser's
 // POST): pure, so the browser page and the server share it. Each function returns why a value is not acceptable, in
@@ -88,15 +88,25 @@ function timingProblem(m: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Why `value` is not a valid, self-consistent measurement record of a catalog network, or undefined when it is. */
+/** Why `value` is not a valid, self-consistent measurement record of a catalog network or an ONNX file, or undefined when it is. */
 export function measurementProblem(value: unknown): string | undefined {
   if (!isObject(value) || value['type'] !== 'measurement') return 'not a measurement record object';
-  const m = value as Partial<Record<keyof JournalMeasurement, unknown>>;
+  const m = value as Partial<Record<keyof JournalMeasurement | keyof FileMeasurement, unknown>>;
   const entry = isWhole(m.index, 0, CATALOG.length - 1) ? CATALOG[m.index] : undefined;
   const seconds = m.seconds;
+  const identity: (readonly [boolean, string])[] =
+    'sha256' in value
+      ? [
+          [typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256), 'sha256: not a SHA-256 hex digest'],
+          [isText(m.file) && m.file !== '', 'file: not a file name'],
+          [isWhole(m.macs, 0, Number.MAX_SAFE_INTEGER), 'macs: not a whole number >= 0'],
+        ]
+      : [
+          [entry !== undefined, `index: not a catalog index 0..${CATALOG.length - 1}`],
+          [entry?.space === m.spacename && entry?.law === m.law && entry?.id === m.id, `spacename/law/id: not those of catalog network #${String(m.index)}`],
+        ];
   return firstFailure([
-    [entry !== undefined, `index: not a catalog index 0..${CATALOG.length - 1}`],
-    [entry?.space === m.spacename && entry?.law === m.law && entry?.id === m.id, `spacename/law/id: not those of catalog network #${String(m.index)}`],
+    ...identity,
     [isWhole(m.params, 1, Number.MAX_SAFE_INTEGER), 'params: not a positive whole number'],
     [isFiniteNumber(m.flops) && m.flops > 0, 'flops: not a positive number'],
     [isFiniteNumber(m.t_avg) && m.t_avg > 0 && m.t_avg <= MAX_LATENCY_MS, `t_avg: not a latency in (0, ${MAX_LATENCY_MS}] ms`],

@@ -1,5 +1,5 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import type { JournalMeasurement, PaperResult } from './journal.js';
+import type { FileMeasurement, FileResult, JournalMeasurement, PaperResult } from './journal.js';
 
 /** The paper-format result of a journal measurement, with acc/runid from `accuracy` when the journal lacks them. */
 export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): PaperResult {
@@ -25,4 +25,11 @@ export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number
 export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, AccuracyEntry>): string {
   const sorted = [...measurements].sort((a, b) => a.index - b.index);
   return `${JSON.stringify(sorted.map((m) => paperResult(m, accuracy)), null, 4)}\n`;
+}
+
+/** The results document of measured ONNX files: one object per file (name, hash, params, flops, macs, t_avg, t_std), by file name. */
+export function fileResultsDocument(measurements: readonly FileMeasurement[]): string {
+  const sorted = [...measurements].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.sha256 < b.sha256 ? -1 : 1));
+  const results: FileResult[] = sorted.map(({ file, sha256, params, flops, macs, t_avg, t_std }) => ({ file, sha256, params, flops, macs, t_avg, t_std }));
+  return `${JSON.stringify(results, null, 4)}\n`;
 }

@@ -3,8 +3,16 @@ import { check, escapeForMessage } from '../errors.js';
 import { writeFileAtomic } from '../io/files-node.js';
 import { Journal } from '../io/journal-file.js';
 import { deviceDifferences, type DeviceRecord } from '../runtime/device.js';
-import { journalContents, journalPathFor, type JournalDevice, type JournalMeasurement } from './journal.js';
-import { resultsDocument } from './results-file.js';
+import {
+  isFileMeasurement,
+  journalContents,
+  journalPathFor,
+  measurementKey,
+  type FileMeasurement,
+  type JournalDevice,
+  type JournalMeasurement,
+} from './journal.js';
+import { fileResultsDocument, resultsDocument } from './results-file.js';
 
 /** How a ResultsWriter treats what it finds and what it writes. */
 export interface ResultsWriterOptions {
@@ -27,7 +35,8 @@ export class ResultsWriter {
   readonly journalPath: string;
   private readonly journal: Journal;
   private readonly measurements: JournalMeasurement[];
-  private readonly measured: Set<number>;
+  private readonly files: FileMeasurement[];
+  private readonly measured: Set<number | string>;
   private inForce: JournalDevice | undefined;
   /** The device chosen but not yet in the journal. */
   private pending: JournalDevice | undefined;
@@ -46,21 +55,29 @@ export class ResultsWriter {
         options.warn(`${this.journalPath}: ignoring ${lines.length} repeated measurement${lines.length === 1 ? '' : 's'} of networks measured earlier in it (line ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', ...' : ''})`);
       }
       this.measurements = [...contents.measurements];
+      this.files = [...contents.files];
       this.inForce = contents.devices.at(-1);
     } catch (e) {
       this.journal.close();
       throw e;
     }
-    this.measured = new Set(this.measurements.map((m) => m.index));
+    this.measured = new Set([...this.measurements, ...this.files].map(measurementKey));
   }
 
   /** Measurements in the results file, earlier runs' included. */
   get count(): number {
-    return this.measurements.length;
+    return this.measurements.length + this.files.length;
   }
 
-  has(index: number): boolean {
-    return this.measured.has(index);
+  /** Whether the network with this catalog index or ONNX file hash is measured already. */
+  has(key: number | string): boolean {
+    return this.measured.has(key);
+  }
+
+  /** Refuses ONNX file measurements (`files`) in a results file of catalog networks, or the other way round. */
+  checkKind(files: boolean): void {
+    const [others, kind] = files ? [this.measurements, 'catalog networks'] : [this.files, 'ONNX files'];
+    check(others.length === 0, `${this.out} holds measurements of ${kind}; choose another --out: one results file is either catalog networks or ONNX files`);
   }
 
   /** Makes `device` the one in force, refusing one that differs from the journal's unless forced; true when new. */
@@ -77,18 +94,22 @@ export class ResultsWriter {
   }
 
   /** Appends a measurement durably to the journal, after its device if that is new (the results file follows at the next writeResults). */
-  add(record: JournalMeasurement): void {
+  add(record: JournalMeasurement | FileMeasurement): void {
     if (!this.pending && !this.inForce) throw new Error('a measurement was added before its device: call useDevice first');
+    this.checkKind(isFileMeasurement(record));
     this.journal.append(...(this.pending ? [this.pending] : []), record);
     if (this.pending) this.inForce = this.pending;
     this.pending = undefined;
-    this.measurements.push(record);
-    this.measured.add(record.index);
+    if (isFileMeasurement(record)) this.files.push(record);
+    else this.measurements.push(record);
+    this.measured.add(measurementKey(record));
   }
 
   /** Rewrites the results file from the measurements so far. */
   writeResults(): void {
-    if (this.count > 0) writeFileAtomic(this.out, resultsDocument(this.measurements, this.options.accuracy), '--out');
+    if (this.count === 0) return;
+    const document = this.files.length > 0 ? fileResultsDocument(this.files) : resultsDocument(this.measurements, this.options.accuracy);
+    writeFileAtomic(this.out, document, '--out');
   }
 
   /** Writes the final results file (unless a journal write failed: that error stands) and releases the output. */

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { JournalMeasurement } from '../calibrate/journal.js';
+import { isFileMeasurement, type FileMeasurement, type JournalMeasurement } from '../calibrate/journal.js';
 
 /** A progress display on stderr: a bar with ETA on a terminal, otherwise a plain line about every 10 s or 5%. */
 export interface Progress {
@@ -9,9 +9,10 @@ export interface Progress {
   stop(): void;
 }
 
-/** The progress label of one measured catalog network: which one, its t_avg and median. */
-export function measurementLine(m: JournalMeasurement): string {
-  return `#${m.index} ${m.spacename}/${m.law}/${m.id}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`;
+/** The progress label of one measured network (catalog network or ONNX file): which one, its t_avg and median. */
+export function measurementLine(m: JournalMeasurement | FileMeasurement): string {
+  const network = isFileMeasurement(m) ? m.file : `#${m.index} ${m.spacename}/${m.law}/${m.id}`;
+  return `${network}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`;
 }
 
 /** `3h05m`, `4m07s`, `12s`. */

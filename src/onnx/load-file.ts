@@ -12,11 +12,13 @@ export interface OnnxFile extends ImportedModel {
   readonly sha256: string;
 }
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
 /** Reads and imports one ONNX file; any problem is one line naming the file. */
 export function loadOnnxFile(path: string, options: ImportOptions = {}): OnnxFile {
   const bytes = readFileBytes(path);
   const model = importOnnx(bytes, basename(path), options);
-  return { ...model, path, file: basename(path), sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { ...model, path, file: basename(path), sha256: sha256(bytes) };
 }
 
 /** Whether a network argument names an ONNX file rather than a zoo model. */

@@ -10,11 +10,14 @@ import { createProgress, formatDuration, measurementLine } from '../progress.js'
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
 import { runInterruptibly } from '../interrupt.js';
 import { check } from '../../errors.js';
-import { parseInteger } from '../network-options.js';
+import { parseInputSize, parseInteger } from '../network-options.js';
+import { expandOnnxSources } from '../../onnx/load-file.js';
 import { fitCalibrationSetModel, repeatResultsPath } from './predict.js';
 import { counted } from '../../plural.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
+  onnx?: string[];
+  inputSize?: string;
   out: string;
   accuracy: string;
   force?: boolean;
@@ -48,6 +51,8 @@ export function register(program: Command): void {
       )
       .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
       .option('--accuracy <file>', "accuracies to add (acc and runid) to every result: 'paper' (the built-in NetConfigs.json), a NetConfigs.json-format file or a CSV/JSON mapping of catalog index to accuracy", PAPER_ACCURACY)
+      .option('--onnx <sources...>', 'your own ONNX models instead of catalog networks: files, directories of them, or list files (one path per line); results carry file name and SHA-256')
+      .option('--input-size <CxHxW>', 'with --onnx: input size of models whose input is symbolic, e.g. 3x224x224')
       .option('--force', 'add to a results file measured on a different device or setup')
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
     DEFAULT_CALIBRATION_PROTOCOL,
@@ -55,14 +60,19 @@ export function register(program: Command): void {
     const { settings, protocol } = parseMeasurementOptions(o);
     const passes = parseInteger(o.repeat, '--repeat');
     check(passes >= 1, `--repeat must be at least 1, got ${passes}`);
-    const { indices, calibrationSet } = catalogSelection(o);
+    const catalogOptions = (['quick', 'space', 'law', 'indices', 'calibrationSet'] as const).filter((k) => o[k] !== undefined);
+    check(o.onnx === undefined || catalogOptions.length === 0, '--onnx measures your files: drop --quick, --space, --law, --indices and --calibration-set');
+    check(o.onnx !== undefined || o.inputSize === undefined, '--input-size applies to --onnx files only');
+    const files = o.onnx === undefined ? undefined : expandOnnxSources(o.onnx);
+    const { indices, calibrationSet } = files ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
     const accuracy = catalogAccuracies(loadAccuracyFile(o.accuracy));
+    const inputShape = o.inputSize === undefined ? undefined : parseInputSize(o.inputSize);
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
       const progress = createProgress();
       const outcome = await runInterruptibly((signal) =>
         calibrate(
-          { indices, out, settings, protocol, accuracy, force: o.force === true },
+          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true },
           {
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
             start({ journal, device, planned, alreadyMeasured }) {

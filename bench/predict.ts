@@ -3,6 +3,9 @@
 // often a budget pick by `select --safety` breaks its budget (target: at most 1 - safety) and what accuracy that costs.
 // Usage: npm run bench:predict [-- <this machine's results file> [its repeat measurement]]
 // Without a repeat argument, every <results>.repeat<r>.json that `calibrate --repeat` wrote is a noise floor row.
+// Third-party row: a model fit on this machine's K=50 catalog calibration set (out/calibration/k50.json) predicts
+// torchvision classifiers it never saw (out/third-party/*.onnx, measured into out/calibration/third-party.json); the
+// bench prints how to make those files when they are missing.
 import { existsSync } from 'node:fs';
 import type { FeatureFamily } from '../src/predict/features.js';
 import { resolve } from 'node:path';
@@ -12,7 +15,10 @@ import { evaluatePredictor, type CalibrationSets } from '../src/predict/evaluate
 import { BUDGETS } from '../src/predict/metrics.js';
 import { formatTable } from '../src/cli/format.js';
 import { catalogFeatures, latencyFeatures } from '../src/predict/features.js';
-import { fitLatencyModel, predictLatencyMs } from '../src/predict/model.js';
+import { fitLatencyModel, outOfRange, predictLatencyMs } from '../src/predict/model.js';
+import { journalPathFor, readJournal } from '../src/calibrate/journal.js';
+import { loadOnnxFile } from '../src/onnx/load-file.js';
+import { join } from 'node:path';
 
 const KS = [10, 20, 50, 100];
 const REPEATS = 20;
@@ -112,7 +118,35 @@ async function benchSafety(title: string, path: string): Promise<void> {
   console.log(formatTable(['K', 'safety', 'violations', 'accuracy loss', 'cost of safety', 'no pick'], rows));
 }
 
+/** Fit on the K=50 catalog calibration set, predict the third-party networks, compare with their measured t_avg. */
+async function benchThirdParty(): Promise<void> {
+  const calibration = resolve(repoRoot, 'out/calibration/k50.json');
+  const measured = resolve(repoRoot, 'out/calibration/third-party.json');
+  const dir = resolve(repoRoot, 'out/third-party');
+  if (!existsSync(calibration) || !existsSync(measured)) {
+    console.log('\nthird-party networks: missing measurements; make them with');
+    console.log(`  iotnets calibrate --calibration-set 50 --out ${calibration}`);
+    console.log(`  /usr/bin/python3 scripts/gen-onnx-fixtures.py ${dir} --set bench && iotnets calibrate --onnx ${dir} --out ${measured}`);
+    return;
+  }
+  const device = await loadMeasuredDevice(calibration);
+  const model = fitLatencyModel(device.networks, device.device);
+  const rows = readJournal(journalPathFor(measured)).files.map((m) => {
+    const features = latencyFeatures(loadOnnxFile(join(dir, m.file)).graph);
+    const predictedMs = predictLatencyMs(model, features);
+    return { file: m.file, measuredMs: m.t_avg, medianMs: m.median, predictedMs, ape: Math.abs(predictedMs - m.t_avg) / m.t_avg, flagged: outOfRange(model, features).map((o) => o.feature) };
+  });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const within20 = rows.filter((r) => r.ape <= 0.2).length / rows.length;
+  const medianApe = rows.map((r) => Math.abs(r.predictedMs - r.medianMs) / r.medianMs);
+  console.log(`\nthird-party networks: ${model.family} model fit on ${device.networks.length} catalog networks of ${calibration}, predicting ${rows.length} torchvision classifiers`);
+  console.log(formatTable(['', 'MdAPE', '±20%', 'MdAPE vs median', 'flagged out of range'], [['K=50 catalog -> third-party', pct(median(rows.map((r) => r.ape))), pct(within20), pct(median(medianApe)), `${rows.filter((r) => r.flagged.length > 0).length} of ${rows.length}`]]));
+  console.log(formatTable(['file', 'measured t_avg', 'median', 'predicted', 'APE', 'beyond the calibration set'], rows.map((r) => [r.file, r.measuredMs.toFixed(3), r.medianMs.toFixed(3), r.predictedMs.toFixed(3), pct(r.ape), r.flagged.join(', ')])));
+}
+
 benchSpeed();
+await benchThirdParty();
 await benchSafety('Raspberry Pi 3B+ (paper)', 'paper:raspi');
 await benchSafety('MacBook Pro (paper)', 'paper:macbook');
 await benchDevice('Raspberry Pi 3B+ (paper)', 'paper:raspi');

@@ -69,6 +69,22 @@ export function violations(n: NetworkSize, latencyMs: number | undefined, c: Sea
   }).map((b) => b.name);
 }
 
+/**
+ * How far a network is from meeting the constraints: the sum over bounds of log(value / limit) where the value is
+ * over its limit; 0 when it meets them all, Infinity when a bounded value is unknown.
+ */
+export function constraintExcess(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): number {
+  let excess = 0;
+  for (const b of BOUNDS) {
+    const limit = b.limit(c);
+    if (limit === undefined) continue;
+    const value = b.value(n, latencyMs, c);
+    if (value === undefined) return Infinity;
+    if (value > limit) excess += Math.log(value / limit);
+  }
+  return excess;
+}
+
 /** True when the network meets every bound. */
 export function meetsSearchConstraints(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): boolean {
   return violations(n, latencyMs, c).length === 0;

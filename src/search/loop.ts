@@ -1,0 +1,125 @@
+import { check } from '../errors.js';
+import { pendingTrials, type ProposalRecord, type ResultRecord, type SearchJournal, type SearchRecord } from './journal.js';
+import type { Proposal, Study } from './study.js';
+
+/** How one training ended: an accuracy (a fraction), or an error with the end of the trainer's stderr. */
+export interface TrainOutcome {
+  readonly accuracy?: number;
+  readonly error?: string;
+  readonly stderrTail?: string;
+  readonly seconds?: number;
+}
+
+/** Trains one proposed network (the user's command, a cluster job, or a lookup in a benchmark). */
+export interface Trainer {
+  train(trial: ProposalRecord, signal: AbortSignal): Promise<TrainOutcome>;
+}
+
+/** Where records go: each append must be durable before it returns. */
+export interface RecordSink {
+  append(record: SearchRecord): void;
+}
+
+/** What the loop reports as it goes. */
+export interface LoopEvents {
+  proposed?(trial: ProposalRecord): void;
+  finished?(trial: ProposalRecord, result: ResultRecord, spent: number): void;
+}
+
+/** How long and how wide the loop runs. */
+export interface LoopOptions {
+  /** Trainings to spend in total, counting those the journal already holds. */
+  readonly budget: number;
+  /** Trainings running at once. */
+  readonly parallel: number;
+  /** Propose failed trials' networks again instead of leaving them failed. */
+  readonly retryFailed?: boolean;
+  readonly now?: () => string;
+  readonly signal?: AbortSignal;
+  readonly events?: LoopEvents;
+}
+
+/** The proposal record of trial `trial`. */
+export function proposalRecord(trial: number, p: Proposal, proposedAt: string): ProposalRecord {
+  const c = p.candidate;
+  return {
+    type: 'proposal',
+    trial,
+    key: c.key,
+    spacename: c.space,
+    ...(c.law !== undefined ? { law: c.law } : {}),
+    ...(c.id !== undefined ? { id: c.id } : {}),
+    args: c.args,
+    predicted: { mean: p.mean, std: p.std, expectedImprovement: p.expectedImprovement },
+    ...(c.latencyMs !== undefined ? { latencyMs: c.latencyMs } : {}),
+    memoryBytes: c.weightBytes,
+    proposedAt,
+  };
+}
+
+/** The result record of a finished trial. */
+export function resultRecord(trial: number, outcome: TrainOutcome, finishedAt: string): ResultRecord {
+  return { type: 'result', trial, ...outcome, finishedAt };
+}
+
+/** Tells the study every finished trial of the journal; returns how many count against the budget. */
+export function replayJournal(study: Study, journal: SearchJournal, retryFailed = false): number {
+  let spent = 0;
+  for (const p of journal.proposals) {
+    const r = journal.results.get(p.trial);
+    if (!r || (r.accuracy === undefined && retryFailed)) continue;
+    study.tell(p.key, r.accuracy);
+    spent += 1;
+  }
+  return spent;
+}
+
+/** The next trial number of a journal (trials count from 1). */
+export function nextTrial(journal: SearchJournal): number {
+  return Math.max(0, ...journal.proposals.map((p) => p.trial)) + 1;
+}
+
+/**
+ * Proposes, trains, records and refits until the budget is spent or no candidate is left: trials the journal has
+ * proposed but not finished (a kill) run first; each proposal and each result is appended before the next step.
+ */
+export async function runSearchLoop(study: Study, journal: SearchJournal, sink: RecordSink, trainer: Trainer, o: LoopOptions): Promise<{ spent: number }> {
+  check(Number.isInteger(o.budget) && o.budget >= 0, `the training budget must be a whole number >= 0, got ${o.budget}`);
+  check(Number.isInteger(o.parallel) && o.parallel >= 1, `--parallel must be a whole number >= 1, got ${o.parallel}`);
+  const now = o.now ?? (() => new Date().toISOString());
+  const abort = new AbortController();
+  o.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  let spent = replayJournal(study, journal, o.retryFailed);
+  let trial = nextTrial(journal);
+  const resumed = pendingTrials(journal);
+  const running = new Map<number, Promise<{ proposal: ProposalRecord; outcome: TrainOutcome }>>();
+  const start = (proposal: ProposalRecord) =>
+    running.set(proposal.trial, trainer.train(proposal, abort.signal).then((outcome) => ({ proposal, outcome })));
+  const runningKeys = () => new Set([...resumed.map((p) => p.key), ...[...running.keys()].map((t) => keyOf.get(t)!)]);
+  const keyOf = new Map<number, string>();
+  while (!abort.signal.aborted) {
+    while (running.size < o.parallel && spent + running.size < o.budget) {
+      let proposal = resumed.shift();
+      if (!proposal) {
+        const [next] = study.ask(1, runningKeys());
+        if (!next) break;
+        proposal = proposalRecord(trial++, next, now());
+        sink.append(proposal);
+        o.events?.proposed?.(proposal);
+      }
+      keyOf.set(proposal.trial, proposal.key);
+      start(proposal);
+    }
+    if (running.size === 0) break;
+    const { proposal, outcome } = await Promise.race(running.values());
+    running.delete(proposal.trial);
+    if (abort.signal.aborted) break;
+    const result = resultRecord(proposal.trial, outcome, now());
+    sink.append(result);
+    study.tell(proposal.key, outcome.accuracy);
+    spent += 1;
+    o.events?.finished?.(proposal, result, spent);
+  }
+  await Promise.allSettled(running.values());
+  return { spent };
+}

@@ -1,0 +1,153 @@
+import { check } from '../errors.js';
+import { RandomState } from '../rng/random-state.js';
+import { spearman } from '../analysis/crossdevice.js';
+import { fitBoosted, predictBoosted, type BoostedTrees, type BoostingOptions } from './boosting.js';
+import { CandidatePosterior, logMarginalLikelihood, standardize, standardizer, type KernelParams, type Standardizer } from './gaussian-process.js';
+
+/** A network with a known accuracy (fraction), as the surrogate learns from it. */
+export interface Observation {
+  readonly features: Float64Array;
+  readonly accuracy: number;
+}
+
+/** How the surrogate is fit. */
+export interface SurrogateOptions {
+  readonly boosting?: Partial<BoostingOptions>;
+  /** Bootstrap members of the tree ensemble. */
+  readonly members?: number;
+  readonly seed?: number;
+}
+
+/** Rows the kernel's hyperparameters are chosen on (a seeded subsample keeps the choice fast). */
+const HYPER_ROWS = 300;
+const LENGTH_SCALES = [1, 2, 3, 4, 6, 8, 12, 16, 24];
+const SIGNAL_SHARES = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
+
+/** Fewest prior networks the surrogate is fit on: fewer leave the trees nothing to split. */
+const MIN_PRIOR = 10;
+
+/** The accuracy expected of a network when nothing is known. */
+const NO_PRIOR_MEAN = 0.5;
+
+/** Kernel with no prior to learn from: residuals of a few points, on the scale of accuracy differences. */
+const NO_PRIOR_KERNEL: KernelParams = { signalVariance: 0.01, lengthScale: 3, noiseVariance: 1e-4 };
+
+function foldsOf(n: number, folds: number, seed: number): Int32Array {
+  const order = Array.from({ length: n }, (_, i) => i);
+  new RandomState(seed).shuffle(order);
+  const fold = new Int32Array(n);
+  order.forEach((row, position) => (fold[row] = position % folds));
+  return fold;
+}
+
+function chooseKernel(x: readonly Float64Array[], residual: Float64Array, seed: number): KernelParams {
+  const rows = Array.from({ length: x.length }, (_, i) => i);
+  new RandomState(seed).shuffle(rows);
+  const pick = rows.slice(0, HYPER_ROWS);
+  const xs = pick.map((i) => x[i]!);
+  const ys = Float64Array.from(pick, (i) => residual[i]!);
+  const variance = ys.reduce((s, v) => s + v * v, 0) / ys.length;
+  let best: { p: KernelParams; ll: number } | undefined;
+  for (const lengthScale of LENGTH_SCALES) {
+    for (const share of SIGNAL_SHARES) {
+      const p = { signalVariance: variance * share, lengthScale, noiseVariance: variance * (1 - share) };
+      const ll = logMarginalLikelihood(xs, ys, p);
+      if (!best || ll > best.ll) best = { p, ll };
+    }
+  }
+  return best!.p;
+}
+
+/** Bootstrap members of the tree ensemble (bagging steadies the mean; out-of-bag rows give honest residuals). */
+const DEFAULT_MEMBERS = 8;
+
+function bootstrapRows(n: number, rng: RandomState): Int32Array {
+  return Int32Array.from({ length: n }, () => rng.randintScalar(0, n));
+}
+
+/**
+ * The accuracy surrogate: a bagged ensemble of boosted trees on graph features gives each network's mean; a Gaussian
+ * process on the ensemble's out-of-bag residuals gives the doubt about it and carries what each new training reveals
+ * to the networks that resemble it.
+ */
+export class AccuracySurrogate {
+  private constructor(
+    private readonly members: readonly BoostedTrees[],
+    private readonly scaler: Standardizer | undefined,
+    private readonly residualRows: readonly Float64Array[],
+    private readonly residuals: Float64Array,
+    readonly kernel: KernelParams,
+  ) {}
+
+  /** Fits the surrogate on the prior's networks (none: a flat mean, and only the search's own trainings teach it). */
+  static fit(prior: readonly Observation[], options: SurrogateOptions = {}): AccuracySurrogate {
+    if (prior.length === 0) return new AccuracySurrogate([], undefined, [], new Float64Array(0), NO_PRIOR_KERNEL);
+    check(prior.length >= MIN_PRIOR, `the prior has ${prior.length} networks with accuracy; the surrogate needs at least ${MIN_PRIOR} (or --prior none)`);
+    const seed = options.seed ?? 0;
+    const x = prior.map((o) => o.features);
+    const y = Float64Array.from(prior, (o) => o.accuracy);
+    const n = x.length;
+    const rng = new RandomState(seed);
+    const oobSum = new Float64Array(n);
+    const oobCount = new Int32Array(n);
+    const members = Array.from({ length: options.members ?? DEFAULT_MEMBERS }, (_, m) => {
+      const rows = bootstrapRows(n, rng);
+      const inBag = new Uint8Array(n);
+      for (const r of rows) inBag[r] = 1;
+      const model = fitBoosted(Array.from(rows, (r) => x[r]!), Float64Array.from(rows, (r) => y[r]!), { ...options.boosting, seed: seed + m });
+      for (let i = 0; i < n; i++) {
+        if (inBag[i]) continue;
+        oobSum[i]! += predictBoosted(model, x[i]!);
+        oobCount[i]! += 1;
+      }
+      return model;
+    });
+    const used = Array.from({ length: n }, (_, i) => i).filter((i) => oobCount[i]! > 0);
+    const residuals = Float64Array.from(used, (i) => y[i]! - oobSum[i]! / oobCount[i]!);
+    const scaler = standardizer(x);
+    const rows = used.map((i) => standardize(scaler, x[i]!));
+    const kernel = chooseKernel(rows, residuals, seed);
+    return new AccuracySurrogate(members, scaler, rows, residuals, kernel);
+  }
+
+  /** The ensemble's mean accuracy of one network (before any residual correction). */
+  ensembleMean(features: Float64Array): number {
+    if (this.members.length === 0) return NO_PRIOR_MEAN;
+    return this.members.reduce((s, m) => s + predictBoosted(m, features), 0) / this.members.length;
+  }
+
+  private scaled(features: Float64Array): Float64Array {
+    return this.scaler ? standardize(this.scaler, features) : features;
+  }
+
+  /** The joint posterior accuracy of the candidates, before any of them is trained. */
+  posterior(candidates: readonly Float64Array[]): CandidatePosterior {
+    const posterior = CandidatePosterior.fit(this.residualRows, this.residuals, candidates.map((c) => this.scaled(c)), this.kernel);
+    candidates.forEach((c, i) => (posterior.mean[i]! += this.ensembleMean(c)));
+    return posterior;
+  }
+}
+
+/** How well the surrogate predicts held-out networks of the prior. */
+export interface CrossValidation {
+  readonly folds: number;
+  readonly spearman: number;
+  /** Mean absolute error, as a fraction (0.007 = 0.7 points). */
+  readonly mae: number;
+}
+
+/** K-fold cross-validation of the surrogate on the prior: each network predicted by a surrogate fit without it. */
+export function crossValidate(prior: readonly Observation[], folds = 5, options: SurrogateOptions = {}): CrossValidation {
+  check(prior.length >= folds * MIN_PRIOR, `cross-validation needs at least ${folds * MIN_PRIOR} prior networks, got ${prior.length}`);
+  const fold = foldsOf(prior.length, folds, options.seed ?? 0);
+  const predicted = new Float64Array(prior.length);
+  for (let f = 0; f < folds; f++) {
+    const held = prior.flatMap((_, i) => (fold[i] === f ? [i] : []));
+    const surrogate = AccuracySurrogate.fit(prior.filter((_, i) => fold[i] !== f), options);
+    const posterior = surrogate.posterior(held.map((i) => prior[i]!.features));
+    held.forEach((i, k) => (predicted[i] = posterior.mean[k]!));
+  }
+  const actual = prior.map((o) => o.accuracy);
+  const mae = actual.reduce((s, a, i) => s + Math.abs(a - predicted[i]!), 0) / actual.length;
+  return { folds, spearman: spearman(Array.from(predicted), actual), mae };
+}

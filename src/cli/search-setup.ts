@@ -3,11 +3,11 @@ import { parseLatencyMs, parseMemoryBytes } from '../analysis/units.js';
 import { CATALOG } from '../catalog/catalog.js';
 import { catalogAccuracies } from '../catalog/accuracy.js';
 import { loadAccuracyFile } from '../catalog/load-file.js';
-import { check } from '../errors.js';
+import { check, IotnetsError } from '../errors.js';
 import { readJsonFile } from '../io/files-node.js';
 import { parseLatencyModel } from '../predict/model.js';
 import { loadResults } from '../report/load-node.js';
-import { lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
+import { candidateLabel, lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
 import { constraintExcess, describeSearchConstraints, type SearchConstraints } from '../search/constraints.js';
 import { deriveLaw, type DerivedLaw } from '../search/derive.js';
 import { digest, type SearchIdentity } from '../search/journal.js';
@@ -155,7 +155,18 @@ export async function setUpSearch(d: SearchDefinition, progress: (line: string) 
   const latency = await latencySource(d);
   const { candidates, derived } = candidatesOf(d, constraints, latency);
   for (const l of derived) progress(`derived law for ${l.space}: ${JSON.stringify(l.ranges)} (yield ${(l.yield * 100).toFixed(1)}% of ${l.samples} samples)`);
-  const evaluated: EvaluatedCandidate[] = candidates.map((c) => evaluateCandidate(sizeCandidate(c), constraints, latency));
+  const evaluated: EvaluatedCandidate[] = [];
+  const unbuildable: string[] = [];
+  for (const c of candidates) {
+    try {
+      evaluated.push(evaluateCandidate(sizeCandidate(c), constraints, latency));
+    } catch (e) {
+      if (!(e instanceof IotnetsError)) throw e;
+      check(d.pool === undefined, () => `${d.pool}: ${candidateLabel(c)} cannot be built (${e.message}); fix or remove that entry`);
+      unbuildable.push(candidateLabel(c));
+    }
+  }
+  if (unbuildable.length > 0) progress(`note: ${unbuildable.length} sampled networks cannot be built and are left out (first: ${unbuildable[0]})`);
   const prior = priorOf(d.prior);
   progress(`${evaluated.filter((c) => c.feasible).length} of ${evaluated.length} candidates meet ${describeSearchConstraints(constraints)}; fitting the surrogate on ${prior.label}`);
   const surrogate = AccuracySurrogate.fit(prior.observations);

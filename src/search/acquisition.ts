@@ -29,7 +29,9 @@ export interface Pick {
 }
 
 /**
- * Up to `count` candidates among `eligible` to train next, by expected improvement over `best`. After each pick the
+ * Up to `count` candidates among `eligible` to train next, by expected improvement over `best` of the accuracy a
+ * training would show (the latent doubt plus the training noise: the best network is the one whose trained accuracy is
+ * highest, noise included). After each pick the
  * posterior believes the pick lands at its mean (kriging believer): its neighbours' doubt shrinks, so a batch spreads
  * over regions instead of piling onto one. A batch of more than one modifies the posterior.
  */
@@ -40,7 +42,7 @@ export function pickByExpectedImprovement(posterior: CandidatePosterior, eligibl
     let chosen: Pick | undefined;
     for (const i of left) {
       const mean = posterior.mean[i]!;
-      const std = posterior.std(i);
+      const std = posterior.predictiveStd(i);
       const ei = expectedImprovement(mean, std, best);
       if (!chosen || ei > chosen.expectedImprovement || (ei === chosen.expectedImprovement && mean > chosen.mean)) {
         chosen = { index: i, mean, std, expectedImprovement: ei };

@@ -160,6 +160,11 @@ export class CandidatePosterior {
     return new CandidatePosterior(Float64Array.from(indices, (a) => this.mean[a]!), cov, m, this.noiseVariance);
   }
 
+  /** Standard deviation of what training candidate i would show: its latent value's doubt plus the observation noise. */
+  predictiveStd(i: number): number {
+    return Math.sqrt(Math.max(0, this.cov[i * this.size + i]!) + this.noiseVariance);
+  }
+
   /** Standard deviation of candidate i's latent value. */
   std(i: number): number {
     return Math.sqrt(Math.max(0, this.cov[i * this.size + i]!));

@@ -110,18 +110,41 @@ export class AccuracySurrogate {
     return new AccuracySurrogate(members, scaler, rows, residuals, kernel);
   }
 
-  /** The ensemble's mean accuracy of one network (before any residual correction). */
+  private readonly means = new WeakMap<Float64Array, number>();
+  private universe?: { readonly index: ReadonlyMap<Float64Array, number>; readonly posterior: CandidatePosterior };
+
+  /** The ensemble's mean accuracy of one network (before any residual correction), computed once per feature vector. */
   ensembleMean(features: Float64Array): number {
     if (this.members.length === 0) return NO_PRIOR_MEAN;
-    return this.members.reduce((s, m) => s + predictBoosted(m, features), 0) / this.members.length;
+    let mean = this.means.get(features);
+    if (mean === undefined) {
+      mean = this.members.reduce((s, m) => s + predictBoosted(m, features), 0) / this.members.length;
+      this.means.set(features, mean);
+    }
+    return mean;
+  }
+
+  /**
+   * Computes the joint posterior of every candidate a search may ask about once, so that each later posterior of some
+   * of them is a copy of its rows (many searches over one pool, as in a benchmark, cost one fit).
+   */
+  prepare(universe: readonly Float64Array[]): void {
+    this.universe = { index: new Map(universe.map((f, i) => [f, i])), posterior: this.fresh(universe) };
   }
 
   private scaled(features: Float64Array): Float64Array {
     return this.scaler ? standardize(this.scaler, features) : features;
   }
 
-  /** The joint posterior accuracy of the candidates, before any of them is trained. */
+  /** The joint posterior accuracy of the candidates (by feature vector), before any of them is trained. */
   posterior(candidates: readonly Float64Array[]): CandidatePosterior {
+    const u = this.universe;
+    const rows = u ? candidates.map((c) => u.index.get(c)) : [];
+    if (u && rows.every((r) => r !== undefined)) return u.posterior.subset(rows as number[]);
+    return this.fresh(candidates);
+  }
+
+  private fresh(candidates: readonly Float64Array[]): CandidatePosterior {
     const posterior = CandidatePosterior.fit(this.residualRows, this.residuals, candidates.map((c) => this.scaled(c)), this.kernel);
     candidates.forEach((c, i) => (posterior.mean[i]! += this.ensembleMean(c)));
     return posterior;

@@ -4,7 +4,7 @@
 // networks, largest-parameters-first and a non-adaptive boosted-trees model on (log params, log FLOPs, space).
 // Also: candidates evaluated per second, and the yield of derived laws for 32 KiB fp32 weights under 10 ms on the Pi.
 // Usage: npm run bench:search [-- --splits 5]
-import { parseFormat } from '../src/analysis/formats.js';
+import { parseFormat } from '../src/onnx/formats.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { catalogAccuracies } from '../src/catalog/accuracy.js';
 import { loadAccuracyFile } from '../src/catalog/load-file.js';
@@ -18,6 +18,7 @@ import { lawCandidate, lawCandidates } from '../src/search/candidates.js';
 import { constraintExcess, type SearchConstraints } from '../src/search/constraints.js';
 import { deriveLaw } from '../src/search/derive.js';
 import { modelLatency, resultsLatency } from '../src/search/latency.js';
+import { EMPTY_SEARCH_JOURNAL } from '../src/search/journal.js';
 import { runSearchLoop, type Trainer } from '../src/search/loop.js';
 import { sizeCandidate } from '../src/search/sized.js';
 import { evaluateCandidate, Study, type EvaluatedCandidate } from '../src/search/study.js';
@@ -102,7 +103,7 @@ for (let split = 0; split < SPLITS; split++) {
           const t0 = performance.now();
           const study = new Study(evaluated, constraints, surrogate, () => undefined);
           const trained: number[] = [];
-          await runSearchLoop(study, { proposals: [], results: new Map(), validBytes: 0, unterminated: false }, sink, lookupTrainer, {
+          await runSearchLoop(study, EMPTY_SEARCH_JOURNAL, sink, lookupTrainer, {
             budget: MAX_T,
             parallel: 1,
             events: { proposed: (p) => trained.push(keyIndex.get(p.key)!) },

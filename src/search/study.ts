@@ -47,7 +47,7 @@ export interface RankedCandidate {
   readonly standing: Standing;
   /** The accuracy, known (prior), trained, or predicted (posterior mean). */
   readonly accuracy: number;
-  /** Posterior standard deviation of a prediction (0 for known or trained). */
+  /** Standard deviation of the accuracy a training would show (0 for known or trained networks). */
   readonly std: number;
 }
 
@@ -138,7 +138,7 @@ export class Study {
       rows.push(
         trained !== undefined
           ? { candidate: c, standing: 'trained', accuracy: trained, std: 0 }
-          : { candidate: c, standing: pending.has(c.key) ? 'pending' : 'open', accuracy: posterior.mean[i]!, std: posterior.std(i) },
+          : { candidate: c, standing: pending.has(c.key) ? 'pending' : 'open', accuracy: posterior.mean[i]!, std: posterior.predictiveStd(i) },
       );
     });
     return rows.sort((a, b) => b.accuracy - a.accuracy).slice(0, limit);

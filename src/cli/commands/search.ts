@@ -291,6 +291,8 @@ function tell(o: { out: string; trial: string; accuracy?: string; failed?: strin
 
 /** `iotnets search`: the constrained network search (with `ask` and `tell`), and the paper's memory result as a table. */
 export function register(program: Command): void {
+  // `search ask --out DIR` must give --out to ask, not to search: options bind to the command they follow.
+  program.enablePositionalOptions();
   const search = addDefinitionOptions(
     program
       .command('search')

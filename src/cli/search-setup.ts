@@ -8,7 +8,7 @@ import { readJsonFile } from '../io/files-node.js';
 import { parseLatencyModel } from '../predict/model.js';
 import { loadResults } from '../report/load-node.js';
 import { candidateLabel, lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
-import { constraintExcess, describeSearchConstraints, type SearchConstraints } from '../search/constraints.js';
+import { constraintExcess, describeSearchConstraints, weightMemoryBytes, type SearchConstraints } from '../search/constraints.js';
 import { deriveLaw, type DerivedLaw } from '../search/derive.js';
 import { digest, type SearchIdentity } from '../search/journal.js';
 import { modelLatency, resultsLatency, type LatencySource } from '../search/latency.js';
@@ -51,6 +51,7 @@ export interface SearchSetup {
   readonly latency?: LatencySource;
   readonly derived: readonly DerivedLaw[];
   readonly prior: readonly Observation[];
+  readonly priorPoints: readonly PriorPoint[];
 }
 
 function list(text: string | undefined): string[] | undefined {
@@ -135,18 +136,29 @@ function candidatesOf(d: SearchDefinition, constraints: SearchConstraints, laten
   return { candidates: uniqueCandidates(candidates), derived: [] };
 }
 
-/** The prior's networks with their accuracy and features, and a lookup of the accuracy by network. */
-function priorOf(path: string): { observations: Observation[]; accuracyOf: (c: Candidate) => number | undefined; label: string } {
-  if (path === 'none') return { observations: [], accuracyOf: () => undefined, label: 'none' };
+/** A prior network as the search's charts draw it. */
+export interface PriorPoint {
+  readonly label: string;
+  readonly accuracy: number;
+  readonly weightBytes: number;
+  readonly latencyMs?: number;
+}
+
+/** The prior's networks with their accuracy and features, points for the charts, and a lookup of the accuracy by network. */
+function priorOf(path: string, constraints: SearchConstraints, latency: LatencySource | undefined) {
+  if (path === 'none') return { observations: [], points: [], accuracyOf: () => undefined, label: 'none' };
   const table = catalogAccuracies(loadAccuracyFile(path));
   const byKey = new Map<string, number>();
-  const observations = [...table.entries()].map(([index, e]) => {
+  const points: PriorPoint[] = [];
+  const observations: Observation[] = [...table.entries()].map(([index, e]) => {
     const { space, law, id } = CATALOG[index]!;
-    const { sized } = sizeCandidate(lawCandidate(space, law, id));
+    const { sized, graph } = sizeCandidate(lawCandidate(space, law, id));
     byKey.set(sized.key, e.accuracy);
+    const latencyMs = latency?.latencyMs(sized, graph);
+    points.push({ label: `#${index} ${candidateLabel(sized)}`, accuracy: e.accuracy, weightBytes: weightMemoryBytes(sized.size, constraints.format), ...(latencyMs !== undefined ? { latencyMs } : {}) });
     return { features: sized.features, accuracy: e.accuracy };
   });
-  return { observations, accuracyOf: (c) => byKey.get(c.key), label: `${path} (${observations.length} networks)` };
+  return { observations, points, accuracyOf: (c: Candidate) => byKey.get(c.key), label: `${path} (${observations.length} networks)` };
 }
 
 /** Builds the study a definition describes: candidates, constraints, latency, the prior and the surrogate fit on it. */
@@ -167,7 +179,7 @@ export async function setUpSearch(d: SearchDefinition, progress: (line: string) 
     }
   }
   if (unbuildable.length > 0) progress(`note: ${unbuildable.length} sampled networks cannot be built and are left out (first: ${unbuildable[0]})`);
-  const prior = priorOf(d.prior);
+  const prior = priorOf(d.prior, constraints, latency);
   progress(`${evaluated.filter((c) => c.feasible).length} of ${evaluated.length} candidates meet ${describeSearchConstraints(constraints)}; fitting the surrogate on ${prior.label}`);
   const surrogate = AccuracySurrogate.fit(prior.observations);
   const study = new Study(evaluated, constraints, surrogate, prior.accuracyOf);
@@ -177,6 +189,7 @@ export async function setUpSearch(d: SearchDefinition, progress: (line: string) 
     ...(latency ? { latency } : {}),
     derived,
     prior: prior.observations,
+    priorPoints: prior.points,
     identity: {
       constraints: describeSearchConstraints(constraints),
       ...(latency ? { latency: latency.label } : {}),

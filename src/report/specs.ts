@@ -383,3 +383,52 @@ export function predictedLatencySpec(rows: readonly PredictedRow[], device: stri
     ],
   } as TopLevelSpec;
 }
+
+/** One network of a search's chart: the prior's, or a feasible candidate known, trained or predicted by the search. */
+export interface SearchRow {
+  readonly label: string;
+  readonly group: string;
+  readonly latencyMs: number | null;
+  readonly weightsKiB: number;
+  readonly accuracy: number;
+}
+
+/** The groups of a search chart, from background to foreground, with their colours. */
+export const SEARCH_GROUPS = ['prior', 'predicted (best open candidates)', 'known (in the prior)', 'trained by the search'] as const;
+
+const SEARCH_RANGE = ['#c8c8c8', '#9ecae9', '#54a24b', '#e45756'];
+
+/**
+ * Accuracy against log latency or log weight memory for a search: the prior in grey, the search's feasible networks
+ * coloured by what is known of them, and the budget as a rule.
+ */
+export function searchAccuracySpec(rows: readonly SearchRow[], axis: 'latency' | 'weights', budget: number | undefined, subtitle: string): TopLevelSpec {
+  const field = axis === 'latency' ? 'latencyMs' : 'weightsKiB';
+  const x = logAxis(field, axis === 'latency' ? 'Latency [ms]' : 'Weight memory [KiB]');
+  const values = rows.filter((r) => r[field] !== null && (r[field] as number) > 0);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `Search: accuracy vs ${axis === 'latency' ? 'latency' : 'weight memory'}`, subtitle },
+    config: CONFIG,
+    width: 560,
+    height: 340,
+    layer: [
+      {
+        data: { values: values as unknown as Record<string, unknown>[] },
+        mark: { type: 'point', filled: true, size: 22 },
+        encoding: {
+          x,
+          y: accuracyAxis(),
+          color: { field: 'group', type: 'nominal', title: null, scale: { domain: [...SEARCH_GROUPS], range: SEARCH_RANGE }, legend: { orient: 'bottom-right' } },
+          order: { field: 'rank', type: 'quantitative' },
+          size: { condition: { test: "datum.group !== 'prior'", value: 60 }, value: 14 },
+          tooltip: [{ field: 'label' }, { field: 'group' }, { field: 'accuracy', format: '.2%' }, { field, format: '.4~r' }],
+        },
+        transform: [{ calculate: `indexof(${JSON.stringify(SEARCH_GROUPS)}, datum.group)`, as: 'rank' }],
+      },
+      ...(budget !== undefined
+        ? [{ data: { values: [{ budget }] }, mark: { type: 'rule', strokeDash: [5, 4], color: '#333333' }, encoding: { x: { field: 'budget', type: 'quantitative' } } }]
+        : []),
+    ],
+  } as TopLevelSpec;
+}

@@ -17,6 +17,8 @@ import { memoryTable, type KnownNetwork } from '../../search/memory-table.js';
 import type { RankedCandidate } from '../../search/study.js';
 import { crossValidate } from '../../search/surrogate.js';
 import { commandTrainer, parseAccuracyLine } from '../../search/trainer-node.js';
+import { renderPng, renderSvg } from '../../report/render-node.js';
+import { SEARCH_GROUPS, searchAccuracySpec, type SearchRow } from '../../report/specs.js';
 import { formatBytes, formatTable, printJson } from '../format.js';
 import { runInterruptibly } from '../interrupt.js';
 import { formatDuration } from '../progress.js';
@@ -55,7 +57,7 @@ function printMemoryTable(o: SearchOptions): void {
   const prior = o.prior === 'none' ? PAPER_ACCURACY : o.prior;
   const rows = memoryTable(knownCatalogNetworks(prior));
   if (o.json) return printJson(rows);
-  console.log(`Best catalog network by weight memory (state_dict elements x format bits), accuracies from ${prior}:`);
+  console.log(`Best catalog network by weight memory (state_dict elements x format bits), accuracies from ${prior === PAPER_ACCURACY ? "the paper's NetConfigs.json" : prior}:`);
   const formats = rows[0]!.cells.map((c) => c.format);
   console.log(
     formatTable(
@@ -176,9 +178,34 @@ function searchSummary(setup: SearchSetup, journal: SearchJournal, ranking: read
   };
 }
 
-function report(o: SearchOptions, setup: SearchSetup, journal: SearchJournal): void {
+/** Rows of the search's chart: the feasible networks drawn in front of the prior. */
+const CHART_ROWS = 60;
+
+/** Writes the accuracy-vs-latency (with a latency source) and accuracy-vs-weights charts of the search, PNG and SVG. */
+async function writeCharts(o: SearchOptions, setup: SearchSetup, ranking: readonly RankedCandidate[]): Promise<string[]> {
+  const group = (r: RankedCandidate) => (r.standing === 'trained' ? SEARCH_GROUPS[3] : r.standing === 'known' ? SEARCH_GROUPS[2] : SEARCH_GROUPS[1]);
+  const rows: SearchRow[] = [
+    ...setup.priorPoints.map((p) => ({ label: p.label, group: SEARCH_GROUPS[0], latencyMs: p.latencyMs ?? null, weightsKiB: p.weightBytes / 1024, accuracy: p.accuracy })),
+    ...ranking.filter((r) => r.standing !== 'failed').map((r) => ({ label: candidateLabel(r.candidate), group: group(r), latencyMs: r.candidate.latencyMs ?? null, weightsKiB: r.candidate.weightBytes / 1024, accuracy: r.accuracy })),
+  ];
+  const subtitle = `${setup.identity.constraints}; ${setup.study.feasible.length} feasible candidates, prior ${setup.identity.prior}`;
+  const charts: [string, 'latency' | 'weights', number | undefined][] = [['search-weights', 'weights', setup.constraints.maxWeightBytes === undefined ? undefined : setup.constraints.maxWeightBytes / 1024]];
+  if (setup.latency) charts.unshift(['search-latency', 'latency', setup.constraints.maxLatencyMs]);
+  const written: string[] = [];
+  for (const [name, axis, budget] of charts) {
+    const svg = await renderSvg(searchAccuracySpec(rows, axis, budget, subtitle));
+    writeFileAtomic(join(o.out, `${name}.svg`), svg, '--out');
+    writeFileAtomic(join(o.out, `${name}.png`), renderPng(svg), '--out');
+    written.push(join(o.out, `${name}.png`));
+  }
+  return written;
+}
+
+async function report(o: SearchOptions, setup: SearchSetup, journal: SearchJournal): Promise<void> {
   const pending = new Set(pendingTrials(journal).map((p) => p.key));
-  const ranking = setup.study.ranking(parseInteger(o.top, '--top'), pending);
+  const ranking = setup.study.ranking(Math.max(parseInteger(o.top, '--top'), CHART_ROWS), pending);
+  const charts = await writeCharts(o, setup, ranking);
+  ranking.splice(parseInteger(o.top, '--top'));
   const summary = searchSummary(setup, journal, ranking);
   writeFileAtomic(join(o.out, 'search.json'), `${JSON.stringify(summary, null, 2)}\n`, '--out');
   const winners = writeWinners(o.out, ranking);
@@ -186,6 +213,7 @@ function report(o: SearchOptions, setup: SearchSetup, journal: SearchJournal): v
   console.log(`${setup.study.feasible.length} of ${setup.study.candidates.length} candidates meet ${setup.identity.constraints}${setup.latency ? ` (latency ${setup.latency.label})` : ''}`);
   console.log(rankingTable(ranking, setup));
   console.log(`\n${summary.trained.length} trainings in ${searchJournalPath(o.out)}; summary in ${join(o.out, 'search.json')}`);
+  console.log(`charts: ${charts.join(', ')}`);
   if (winners.length > 0) console.log(`args and ONNX of the best known or trained networks: ${winners.join(', ')} (seeded random weights: train them, then \`iotnets export --weights\`)`);
 }
 
@@ -207,7 +235,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
   try {
     if (o.trainer === undefined) {
       replayJournal(setup.study, journal);
-      return report(o, setup, journal);
+      return await report(o, setup, journal);
     }
     const started = performance.now();
     let finished = 0;
@@ -235,7 +263,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
   } finally {
     writer.close();
   }
-  report(o, setup, readSearchJournal(o.out));
+  await report(o, setup, readSearchJournal(o.out));
 }
 
 /** `iotnets search ask`: hands out the next networks to train (args and ONNX written), recording them in the journal. */

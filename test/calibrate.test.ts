@@ -184,3 +184,34 @@ test('--accuracy NetConfigs.json adds acc and runid to the results', { skip: sha
     { acc: paper.acc, runid: paper.runid, params: paper.params, flops: paper.flops, spacename: paper.spacename, law: paper.law, id: paper.id },
   );
 });
+
+test('calibrate --precision fp32,int8 times every network in both forms, one results file each, and resumes after a kill', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iotnets-cal-precision-'));
+  const out = join(dir, 'results.json');
+  const int8Journal = journalPathFor(join(dir, 'results.int8.json'));
+  const args = calibrateArgs(out, ['--precision', 'fp32,int8']);
+  const killed = await interruptAfter(args, int8Journal, 2, 'SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  const before = { fp32: measuredLines(journalPathFor(out)), int8: measuredLines(int8Journal) };
+  assert.ok(before.int8.length >= 2 && before.int8.length < TINY_INDICES.length, `killed after ${before.int8.length} int8 networks`);
+
+  const resumed = runCli(args);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming: \d+ of 16 measurements \(networks x precisions\) are already in the journals; skipping them/);
+  assert.match(resumed.stdout, /fp32: 8 in .*results\.json, int8: 8 in .*results\.int8\.json \(journals beside them\)/);
+  assert.match(resumed.stdout, /^int8: median \d+\.\d\dx the speed of fp32 over 8 networks; (faster on every one|slower on \d: #\d+ \d\.\d\dx.*)$/m);
+  for (const [journal, earlier, precision] of [[journalPathFor(out), before.fp32, undefined], [int8Journal, before.int8, 'int8']] as const) {
+    const lines = measuredLines(journal);
+    assert.deepEqual(lines.slice(0, earlier.length), [...earlier]);
+    const records = lines.map((l) => JSON.parse(l) as JournalMeasurement);
+    assert.deepEqual(records.map((m) => m.index).sort((a, b) => a - b), TINY_INDICES);
+    assert.deepEqual([...new Set(records.map((m) => m.precision))], [precision]);
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['results.int8.journal.jsonl', 'results.int8.json', 'results.journal.jsonl', 'results.json']);
+  const int8Results = JSON.parse(readFileSync(join(dir, 'results.int8.json'), 'utf8')) as { index: number }[];
+  assert.deepEqual(int8Results.map((r) => r.index), TINY_INDICES);
+
+  const fronts = runCli(['pareto', '--results', out, '--precision', 'fp32,int8', '--json']);
+  assert.equal(fronts.status, 0, fronts.stderr);
+  assert.deepEqual((JSON.parse(fronts.stdout) as { precision: string; candidates: number }[]).map((f) => [f.precision, f.candidates]), [['fp32', 8], ['int8', 8]]);
+});

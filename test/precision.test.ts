@@ -13,6 +13,7 @@ import { exportOnnx } from '../src/onnx/export.ts';
 import { largestFinite, parseFormat, roundToFloat } from '../src/onnx/formats.ts';
 import { float16Bits } from '../src/onnx/precision.ts';
 import { readOnnxModel } from '../src/onnx/read.ts';
+import { buildFigures, buildReportModel } from '../src/report/report.ts';
 import { exportInPrecision } from '../src/runtime/precision.ts';
 import { RandomState } from '../src/rng/random-state.ts';
 import { initWeights } from '../src/weights/init.ts';
@@ -249,5 +250,26 @@ describe('iotnets export --precision', () => {
       () => precisionFromOptions({ precision: 'fp16', calibrationData: calibration }, graph),
       /^IotnetsError: --calibration-data only applies to --precision int8, not fp16; drop it$/,
     );
+  });
+});
+
+describe('fronts per precision in the report', () => {
+  it('draws one latency and one memory front per precision, memory counted in that precision', () => {
+    const point = (index: number, latencyMs: number, accuracy: number) => ({
+      index, space: 'random_net_resnet', law: 's1', id: index, latencyMs, accuracy, weightElements: 1000 * (index + 1), peakActivationElements: 3072,
+    });
+    const fp32 = { name: 'box', points: [point(0, 1, 0.7), point(1, 2, 0.8), point(2, 3, 0.75)] };
+    // In int8 network 2 is the fastest and most accurate of the three: the front changes.
+    const int8 = { name: 'box', points: [point(0, 1.5, 0.7), point(1, 1.2, 0.8), point(2, 0.5, 0.9)] };
+    const model = buildReportModel({
+      device: fp32, formats: [], memoryPart: 'total', k: 3, sources: [],
+      precisions: [{ format: parseFormat('fp32'), device: fp32 }, { format: parseFormat('int8'), device: int8 }],
+    });
+    assert.deepEqual(model.precisions.map((p) => [p.format.name, p.latency.front.map((n) => n.index)]), [['fp32', [0, 1]], ['int8', [2]]]);
+    const figure = buildFigures(model, { interactive: false }).find((f) => f.name === 'precision')!;
+    const rows = (figure.spec as { data: { values: { precision: string; index: number; memoryKiB: number }[] } }).data.values;
+    assert.equal(rows.length, 6);
+    assert.equal(rows.find((r) => r.precision === 'int8' && r.index === 0)!.memoryKiB, (1000 + 3072) / 1024);
+    assert.equal(rows.find((r) => r.precision === 'fp32' && r.index === 0)!.memoryKiB, (4 * (1000 + 3072)) / 1024);
   });
 });

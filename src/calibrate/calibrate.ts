@@ -9,11 +9,13 @@ import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
 import { protocolLabel, type Protocol, type ProtocolName } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { initWeights } from '../weights/init.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { loadOnnxFile } from '../onnx/load-file.js';
 import { journalPathFor, type FileMeasurement, type JournalMeasurement, type TimingRecord } from './journal.js';
+import { precisionResultsPath } from './results-file.js';
 import { ResultsWriter } from './results-writer.js';
 
 /**
@@ -38,6 +40,8 @@ export interface CalibrationPlan {
   readonly accuracy?: ReadonlyMap<number, AccuracyEntry>;
   /** Accept a journal measured on a different device or setup. */
   readonly force?: boolean;
+  /** Deployed forms to time every network in (default fp32 alone), each into its own results file (precisionResultsPath). */
+  readonly precisions?: readonly NumberFormat[];
 }
 
 /** Progress reports of a calibration. */
@@ -65,10 +69,21 @@ export interface CalibrationSeconds {
   readonly io: number;
 }
 
+/** One precision's results file and journal after a calibration run. */
+export interface PrecisionFiles {
+  readonly precision: string;
+  readonly out: string;
+  readonly journal: string;
+  /** Measurements in that results file. */
+  readonly total: number;
+}
+
 /** How a calibration run ended. */
 export interface CalibrationOutcome {
   readonly out: string;
   readonly journal: string;
+  /** Every precision's files, in the plan's order (the first is `out` and `journal`). */
+  readonly files: readonly PrecisionFiles[];
   readonly measured: number;
   readonly alreadyMeasured: number;
   /** Measurements in the results file (this run's and earlier ones). */
@@ -202,19 +217,32 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
  */
 export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents, signal?: AbortSignal): Promise<CalibrationOutcome> {
   const started = process.hrtime.bigint();
-  checkWritableFile(plan.out, '--out');
-  checkWritableFile(journalPathFor(plan.out), '--out');
-  const planned = plannedNetworks(plan);
-  const results = new ResultsWriter(plan.out, {
-    warn: events.warn,
-    ...(plan.force ? { force: true } : {}),
-    ...(plan.accuracy ? { accuracy: plan.accuracy } : {}),
+  const precisions = plan.precisions ?? [FP32];
+  check(precisions.length > 0, 'no precision to calibrate: pass e.g. --precision fp32,int8');
+  const writers = precisions.map((precision) => {
+    const out = precisionResultsPath(plan.out, precision);
+    checkWritableFile(out, '--out');
+    checkWritableFile(journalPathFor(out), '--out');
+    return { precision, out };
   });
+  const networks = plannedNetworks(plan);
+  const opened = writers.map(({ precision, out }) => ({
+    precision,
+    results: new ResultsWriter(out, {
+      warn: events.warn,
+      ...(plan.force ? { force: true } : {}),
+      ...(plan.accuracy ? { accuracy: plan.accuracy } : {}),
+    }),
+  }));
   const device = currentDevice(plan.settings, plan.protocol);
-  results.useDevice(device);
-  results.checkKind(plan.files !== undefined && plan.files.length > 0);
-  const toMeasure = planned.filter((n) => !results.has(n.key));
-  events.start({ journal: results.journalPath, device, planned: planned.length, alreadyMeasured: planned.length - toMeasure.length });
+  for (const { results } of opened) {
+    results.useDevice(device);
+    results.checkKind(plan.files !== undefined && plan.files.length > 0);
+  }
+  // Network by network, every precision in turn: the forms of one network are timed under the same machine load.
+  const toMeasure = networks.flatMap((network) => opened.filter(({ results }) => !results.has(network.key)).map((w) => ({ network, ...w })));
+  const planned = networks.length * opened.length;
+  events.start({ journal: opened[0]!.results.journalPath, device, planned, alreadyMeasured: planned - toMeasure.length });
 
   const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, release: 0, timingLoops: 0, io: 0 };
   let lastWrite = 0n;
@@ -227,7 +255,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   let measured = 0;
   let interrupted = false;
   try {
-    for (const network of toMeasure) {
+    for (const { network, precision, results } of toMeasure) {
       if (signal?.aborted) {
         interrupted = true;
         break;
@@ -238,14 +266,14 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       const build = elapsed(t0);
       let result;
       try {
-        result = await measureNetwork(graph, weights, { settings: plan.settings, protocol: plan.protocol, ...(signal ? { signal } : {}) });
+        result = await measureNetwork(graph, weights, { settings: plan.settings, protocol: plan.protocol, precision, ...(signal ? { signal } : {}) });
       } catch (e) {
         if (!(e instanceof MeasurementAborted)) throw e;
         interrupted = true;
         break;
       }
       const { timing, phases } = result;
-      const record = network.record(summary, timing, { build, ...phases });
+      const record = { ...network.record(summary, timing, { build, ...phases }), ...(precision.name !== FP32.name ? { precision: precision.name } : {}) };
       const t1 = process.hrtime.bigint();
       results.add(record);
       totals.io += elapsed(t1);
@@ -257,23 +285,27 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       totals.timingLoops += phases.inference;
       totals.inferenceCalls += timing.timesMs.reduce((a, b) => a + b, 0) / 1000;
       events.measured(record, measured, toMeasure.length);
-      if (elapsed(lastWrite) >= RESULTS_WRITE_INTERVAL_SECONDS) timedIo(() => results.writeResults());
+      if (elapsed(lastWrite) >= RESULTS_WRITE_INTERVAL_SECONDS) timedIo(() => opened.forEach(({ results: r }) => r.writeResults()));
     }
   } catch (e) {
-    try {
-      results.close();
-    } catch {
-      // The first error is the one to report; the journal holds every finished measurement either way.
+    for (const { results } of opened) {
+      try {
+        results.close();
+      } catch {
+        // The first error is the one to report; the journal holds every finished measurement either way.
+      }
     }
     throw e;
   }
-  timedIo(() => results.close());
+  timedIo(() => opened.forEach(({ results }) => results.close()));
+  const files = opened.map(({ precision, results }) => ({ precision: precision.name, out: results.out, journal: results.journalPath, total: results.count }));
   return {
-    out: plan.out,
-    journal: results.journalPath,
+    out: files[0]!.out,
+    journal: files[0]!.journal,
+    files,
     measured,
-    alreadyMeasured: planned.length - toMeasure.length,
-    total: results.count,
+    alreadyMeasured: planned - toMeasure.length,
+    total: files.reduce((n, f) => n + f.total, 0),
     interrupted,
     seconds: { wall: elapsed(started), ...totals },
   };

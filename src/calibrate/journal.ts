@@ -34,6 +34,8 @@ export interface FileResult {
 /** The full timing record of one measured network, whichever network it is. */
 export interface TimingRecord {
   readonly type: 'measurement';
+  /** The deployed form timed (fp16, int8, ...); absent for fp32. */
+  readonly precision?: string;
   readonly median: number;
   readonly min: number;
   readonly max: number;

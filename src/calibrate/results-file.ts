@@ -1,5 +1,6 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import type { FileMeasurement, FileResult, JournalMeasurement, PaperResult } from './journal.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 
 /** The paper-format result of a journal measurement, with acc/runid from `accuracy` when the journal lacks them. */
 export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): PaperResult {
@@ -32,4 +33,9 @@ export function fileResultsDocument(measurements: readonly FileMeasurement[]): s
   const sorted = [...measurements].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.sha256 < b.sha256 ? -1 : 1));
   const results: FileResult[] = sorted.map(({ file, sha256, params, flops, macs, t_avg, t_std }) => ({ file, sha256, params, flops, macs, t_avg, t_std }));
   return `${JSON.stringify(results, null, 4)}\n`;
+}
+
+/** The results file of `precision` for a calibration writing to `out`: `out` itself for fp32, `x.int8.json` beside `x.json`. */
+export function precisionResultsPath(out: string, precision: NumberFormat): string {
+  return precision.name === FP32.name ? out : `${out.replace(/\.json$/i, '')}.${precision.name}.json`;
 }

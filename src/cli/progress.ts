@@ -12,7 +12,8 @@ export interface Progress {
 /** The progress label of one measured network (catalog network or ONNX file): which one, its t_avg and median. */
 export function measurementLine(m: JournalMeasurement | FileMeasurement): string {
   const network = isFileMeasurement(m) ? m.file : `#${m.index} ${m.spacename}/${m.law}/${m.id}`;
-  return `${network}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`;
+  const precision = 'precision' in m && m.precision ? ` ${m.precision}` : '';
+  return `${network}${precision}  t_avg ${m.t_avg.toFixed(3)} ms  median ${m.median.toFixed(3)} ms`;
 }
 
 /** `3h05m`, `4m07s`, `12s`. */

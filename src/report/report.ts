@@ -10,12 +10,14 @@ import {
   latencyAccuracySpec,
   membershipLabels,
   memoryAccuracySpec,
+  precisionFrontsSpec,
   predictedLatencySpec,
   spaceLabel,
   type ChartOptions,
   type CompareRow,
   type MemoryRow,
   type PointRow,
+  type PrecisionRow,
   type PredictedRow,
   type TransferRow,
 } from './specs.js';
@@ -39,6 +41,15 @@ export interface ReportInput {
   readonly constraints?: Constraints;
   /** Input file names, listed in the report. */
   readonly sources: readonly string[];
+  /** The same device's networks timed in each deployed precision (calibrate --precision): one front per precision. */
+  readonly precisions?: readonly { readonly format: NumberFormat; readonly device: DeviceData }[];
+}
+
+/** One precision's latency and memory fronts (memory counted in that precision's format). */
+export interface PrecisionFronts {
+  readonly format: NumberFormat;
+  readonly latency: FrontAnalysis<NetworkCandidate>;
+  readonly memory: FrontAnalysis<NetworkCandidate>;
 }
 
 /** Everything a report shows, computed once for the HTML page and the static figures. */
@@ -47,11 +58,12 @@ export interface ReportModel {
   readonly latency: FrontAnalysis<NetworkCandidate>;
   readonly memory: readonly { readonly format: NumberFormat; readonly analysis: FrontAnalysis<NetworkCandidate> }[];
   readonly comparison?: DeviceComparison;
+  readonly precisions: readonly PrecisionFronts[];
 }
 
 /** One chart of the report; `name` is the suffix of its static files (report-latency.svg). */
 export interface Figure {
-  readonly name: 'latency' | 'memory' | 'compare' | 'predicted';
+  readonly name: 'latency' | 'memory' | 'compare' | 'predicted' | 'precision';
   readonly title: string;
   readonly spec: TopLevelSpec;
 }
@@ -68,7 +80,30 @@ export function buildReportModel(input: ReportInput): ReportModel {
       analysis: analyseFront(points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
     })),
     ...(input.compare ? { comparison: compareDevices(input.device, input.compare) } : {}),
+    precisions: (input.precisions ?? []).map(({ format, device }) => ({
+      format,
+      latency: analyseFront(device.points, { ...options, axes: 'latency' }),
+      memory: analyseFront(device.points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
+    })),
   };
+}
+
+function precisionRows(model: ReportModel): PrecisionRow[] {
+  const part = model.input.memoryPart;
+  return model.precisions.flatMap(({ format, latency, memory }) => {
+    const onLatencyFront = new Set(latency.front.map((p) => p.index));
+    const onMemoryFront = new Set(memory.front.map((p) => p.index));
+    return latency.candidates.map((p) => ({
+      index: p.index,
+      space: spaceLabel(p.space),
+      precision: format.name,
+      latencyMs: p.latencyMs,
+      memoryKiB: memoryBytes(p as MemorySized, format, part) / 1024,
+      accuracy: p.accuracy,
+      latencyFront: onLatencyFront.has(p.index),
+      memoryFront: onMemoryFront.has(p.index),
+    }));
+  });
 }
 
 function pointRows(model: ReportModel): PointRow[] {
@@ -156,6 +191,13 @@ export function buildFigures(model: ReportModel, options: ChartOptions): Figure[
       name: 'compare',
       title: `${device.name} vs ${compare.name}`,
       spec: comparisonSpec(pairs, transfer, device.name, compare.name, model.comparison.latencyRho, options),
+    });
+  }
+  if (model.precisions.length > 0) {
+    figures.push({
+      name: 'precision',
+      title: `Fronts per precision on ${device.name}`,
+      spec: precisionFrontsSpec(precisionRows(model), model.precisions.map((p) => p.format.name), device.name, memoryPart, options),
     });
   }
   const predicted = predictedRows(model.latency.candidates);

@@ -32,6 +32,19 @@ export interface MemoryRow {
   readonly selected: boolean;
 }
 
+/** One network deployed in one precision on one device. */
+export interface PrecisionRow {
+  readonly index: number;
+  readonly space: string;
+  readonly precision: string;
+  readonly latencyMs: number;
+  /** Memory counted in the precision's number format. */
+  readonly memoryKiB: number;
+  readonly accuracy: number;
+  readonly latencyFront: boolean;
+  readonly memoryFront: boolean;
+}
+
 /** One network measured on two devices. */
 export interface CompareRow {
   readonly index: number;
@@ -247,6 +260,58 @@ export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly
         },
       ],
     },
+  } as TopLevelSpec;
+}
+
+const PRECISION_RANGE = ['#4c78a8', '#54a24b', '#e45756', '#b279a2', '#f58518', '#9d755d'];
+
+/** One device's networks in each deployed precision: accuracy against latency and against memory, one front per precision. */
+export function precisionFrontsSpec(
+  rows: readonly PrecisionRow[],
+  precisions: readonly string[],
+  device: string,
+  memoryPart: string,
+  options: ChartOptions,
+): TopLevelSpec {
+  const color = { field: 'precision', type: 'nominal', title: 'deployed in', scale: { domain: [...precisions], range: PRECISION_RANGE } } as const;
+  const y = accuracyAxis();
+  const panel = (field: 'latencyMs' | 'memoryKiB', title: string, frontFlag: 'latencyFront' | 'memoryFront') => {
+    const x = logAxis(field, title);
+    const tooltip = [
+      { field: 'index', title: 'index' },
+      { field: 'space', title: 'space' },
+      { field: 'precision', title: 'precision' },
+      { field, title, format: '.4~r' },
+      { field: 'accuracy', title: 'accuracy', format: '.2%' },
+    ];
+    return {
+      width: 340,
+      height: 300,
+      layer: [
+        { name: 'points', mark: { type: 'circle', aria: false, size: 12 }, ...interactiveParams(options, 'precision'), encoding: { x, y, color, opacity: legendOpacity(options, 0.3), tooltip } },
+        {
+          transform: [{ filter: `datum.${frontFlag}` }],
+          mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+          encoding: { x, y, color, order: { field, type: 'quantitative' } },
+        },
+        { transform: [{ filter: `datum.${frontFlag}` }], mark: { type: 'circle', size: 36, opacity: 1 }, encoding: { x, y, color, tooltip } },
+      ],
+    };
+  };
+  const networks = new Set(rows.map((r) => r.index)).size;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Pareto fronts per deployed precision on ${device}`,
+      subtitle: `${networks} networks timed in ${precisions.join(', ')}; memory counted in each precision's format; one step line per precision`,
+    },
+    config: CONFIG,
+    data: { values: rows as unknown as Record<string, unknown>[] },
+    hconcat: [
+      panel('latencyMs', `Latency [ms] on ${device}`, 'latencyFront'),
+      panel('memoryKiB', `Memory [KiB] (${memoryPart === 'total' ? 'weights + peak activations' : memoryPart}, batch 1)`, 'memoryFront'),
+    ],
+    resolve: { scale: { y: 'shared' } },
   } as TopLevelSpec;
 }
 

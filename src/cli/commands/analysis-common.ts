@@ -1,12 +1,13 @@
 import { Option, type Command } from 'commander';
 import { FRONT_AXES } from '../../analysis/front.js';
-import { parseFormat, type NumberFormat } from '../../onnx/formats.js';
+import { parseFormat, parseFormats, type NumberFormat } from '../../onnx/formats.js';
+import { precisionResultsPath } from '../../calibrate/results-file.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
 import { formatBytesIn, formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
-import type { DeviceSource } from '../../report/load-node.js';
+import { loadDevice, type DeviceSource, type LoadedDevice } from '../../report/load-node.js';
 import { formatBytes, formatCsv, formatTable } from '../format.js';
 import { parseInteger } from '../network-options.js';
 
@@ -194,4 +195,21 @@ export function networkTable(points: readonly NetworkCandidate[], c: TableContex
   if (csv) return formatCsv(shown.map((col) => col.csv), points.map((p) => shown.map((col) => col.value(p, c))));
   const table = shown.filter((col) => col.text !== undefined);
   return formatTable(table.map((col) => col.header!(c)), points.map((p) => table.map((col) => col.text!(p, c))));
+}
+
+/** Adds --precision: one front per deployed precision, read from the results files `calibrate --precision` wrote. */
+export function addPrecisionFrontsOption(command: Command): Command {
+  return command.option(
+    '--precision <list>',
+    'one front per deployed precision, e.g. fp32,fp16,int8, from the files `iotnets calibrate --precision` wrote beside --results (<results>.int8.json, ...); memory counted in each precision',
+  );
+}
+
+/** The device as timed in each precision of `list` (memory figures attached), from the results files beside --results. */
+export async function loadPrecisionDevices(o: AnalysisOptions, list: string): Promise<{ format: NumberFormat; device: LoadedDevice }[]> {
+  const devices = [];
+  for (const format of parseFormats(list)) {
+    devices.push({ format, device: await loadDevice(deviceSource({ ...o, results: precisionResultsPath(o.results, format) }, true)) });
+  }
+  return devices;
 }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { calibrate, DEFAULT_CALIBRATION_PROTOCOL } from '../../calibrate/calibrate.js';
+import { precisionSpeedups } from '../../calibrate/precision-speedup.js';
+import { FP32, parseFormats } from '../../onnx/formats.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
@@ -22,6 +24,7 @@ interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
   accuracy: string;
   force?: boolean;
   repeat: string;
+  precision: string;
 }
 
 /** `iotnets calibrate`: times catalog networks on this machine and writes a paper-format results file. */
@@ -54,6 +57,11 @@ export function register(program: Command): void {
       .option('--onnx <sources...>', 'your own ONNX models instead of catalog networks: files, directories of them, or list files (one path per line); results carry file name and SHA-256')
       .option('--input-size <CxHxW>', 'with --onnx: input size of models whose input is symbolic, e.g. 3x224x224')
       .option('--force', 'add to a results file measured on a different device or setup')
+      .option(
+        '--precision <list>',
+        'deployed forms to time every network in, e.g. fp32,fp16,int8: one results file each (<out>.int8.json beside <out>; fp32 is <out>), same protocol, journal and resume',
+        'fp32',
+      )
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
     DEFAULT_CALIBRATION_PROTOCOL,
   ).action(async (o: CalibrateOptions) => {
@@ -65,6 +73,8 @@ export function register(program: Command): void {
     check(o.onnx !== undefined || o.inputSize === undefined, '--input-size applies to --onnx files only');
     const files = o.onnx === undefined ? undefined : expandOnnxSources(o.onnx);
     const { indices, calibrationSet } = files ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
+    const precisions = parseFormats(o.precision);
+    check(new Set(precisions.map((p) => p.name)).size === precisions.length, `--precision lists a format twice: ${o.precision}`);
     const accuracy = catalogAccuracies(loadAccuracyFile(o.accuracy));
     const inputShape = o.inputSize === undefined ? undefined : parseInputSize(o.inputSize);
     for (let pass = 1; pass <= passes; pass++) {
@@ -72,13 +82,14 @@ export function register(program: Command): void {
       const progress = createProgress();
       const outcome = await runInterruptibly((signal) =>
         calibrate(
-          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true },
+          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true, precisions },
           {
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
             start({ journal, device, planned, alreadyMeasured }) {
               process.stderr.write(`device: ${deviceLabel(device)}\n`);
               if (alreadyMeasured > 0) {
-                process.stderr.write(`resuming: ${alreadyMeasured} of ${counted(planned, 'network')} are already in ${journal}; skipping them\n`);
+                const where = precisions.length === 1 ? `${counted(planned, 'network')} are already in ${journal}` : `${planned} measurements (networks x precisions) are already in the journals`;
+                process.stderr.write(`resuming: ${alreadyMeasured} of ${where}; skipping them\n`);
               }
               progress.start(planned - alreadyMeasured);
             },
@@ -88,13 +99,27 @@ export function register(program: Command): void {
         ).finally(() => progress.stop()),
       );
       const { result, signal } = outcome;
-      const summary = `${counted(result.measured, 'network')} measured in ${formatDuration(result.seconds.wall)}; ${result.total} in ${result.out} (journal ${result.journal})`;
+      const written =
+        result.files.length === 1
+          ? `${result.total} in ${result.out} (journal ${result.journal})`
+          : `${result.files.map((f) => `${f.precision}: ${f.total} in ${f.out}`).join(', ')} (journals beside them)`;
+      const summary = `${counted(result.measured, precisions.length === 1 ? 'network' : 'measurement')} measured in ${formatDuration(result.seconds.wall)}; ${written}`;
       if (signal) process.exitCode = outcome.exitCode;
       if (result.interrupted) {
         process.stderr.write(`interrupted by ${signal}: ${summary}; re-run the same command to continue\n`);
         return;
       }
       console.log(summary);
+      const fp32 = result.files.find((f) => f.precision === FP32.name);
+      if (fp32 !== undefined) {
+        for (const s of precisionSpeedups(fp32.out, result.files.filter((f) => f !== fp32))) {
+          const slower = s.slower.map((n) => `#${n.index} ${n.speedup.toFixed(2)}x`).join(', ');
+          console.log(
+            `${s.precision}: median ${s.medianSpeedup.toFixed(2)}x the speed of fp32 over ${s.networks} networks; ` +
+              (s.slower.length === 0 ? 'faster on every one' : `slower on ${s.slower.length}: ${slower}`),
+          );
+        }
+      }
     }
     if (calibrationSet !== undefined) {
       await fitCalibrationSetModel(o.out);

@@ -6,8 +6,10 @@ import { printJson } from '../format.js';
 import {
   addAnalysisOptions,
   addAxesOption,
+  addPrecisionFrontsOption,
   addSelectionOption,
   constraintsFromOptions,
+  loadPrecisionDevices,
   deviceSource,
   networkEntry,
   networkTable,
@@ -24,12 +26,13 @@ const AXES_TITLES: Readonly<Record<FrontAxes, string>> = {
 
 /** `iotnets pareto`: the Pareto front of one device's networks and a selection spanning it. */
 export function register(program: Command): void {
-  addSelectionOption(addAxesOption(addAnalysisOptions(program.command('pareto'))))
+  addPrecisionFrontsOption(addSelectionOption(addAxesOption(addAnalysisOptions(program.command('pareto')))))
     .description('Pareto-optimal networks on a device (latency, memory or both against accuracy) and k networks spanning the front')
     .option('--json', 'print {front, selection} as JSON')
     .option('--csv', 'print the front as CSV (latency in ms, accuracy as a fraction, memory in bytes)')
-    .action(async (o: AnalysisOptions & { by: FrontAxes; select: string; json?: boolean; csv?: boolean }) => {
+    .action(async (o: AnalysisOptions & { by: FrontAxes; select: string; json?: boolean; csv?: boolean; precision?: string }) => {
       const constraints = constraintsFromOptions(o);
+      if (o.precision !== undefined) return printPrecisionFronts(o, o.precision);
       const needsMemory = o.by !== 'latency' || constraints.maxMemoryBytes !== undefined;
       const device = await loadDevice(deviceSource(o, needsMemory));
       const { candidates, front, selection } = analyseFront(device.points, {
@@ -56,4 +59,24 @@ export function register(program: Command): void {
       console.log(`Selection: ${counted(selection.length, 'network')} spanning the front`);
       console.log(networkTable(selection, constraints));
     });
+}
+
+/** One front per deployed precision, memory counted in that precision (pareto --precision). */
+async function printPrecisionFronts(o: AnalysisOptions & { by: FrontAxes; select: string; json?: boolean }, list: string): Promise<void> {
+  const fronts = [];
+  for (const { format, device } of await loadPrecisionDevices(o, list)) {
+    const constraints = { ...constraintsFromOptions(o), format };
+    const analysis = analyseFront(device.points, { axes: o.by, format, memoryPart: constraints.memoryPart, constraints, k: selectionSize(o) });
+    fronts.push({ format, device, constraints, ...analysis });
+  }
+  if (o.json) {
+    return printJson(
+      fronts.map((f) => ({ precision: f.format.name, device: f.device.name, axes: o.by, candidates: f.candidates.length, front: f.front.map((p) => networkEntry(p, f.constraints)) })),
+    );
+  }
+  for (const f of fronts) {
+    console.log(`Pareto front (${AXES_TITLES[o.by]}) on ${f.device.name} in ${f.format.name}: ${f.front.length} of ${f.candidates.length} networks (${describeConstraints(f.constraints)})`);
+    console.log(networkTable(f.front, f.constraints));
+    console.log('');
+  }
 }

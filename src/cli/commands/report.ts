@@ -10,8 +10,10 @@ import { renderPng, renderSvg } from '../../report/render-node.js';
 import { buildFigures, buildReportModel } from '../../report/report.js';
 import {
   addAnalysisOptions,
+  addPrecisionFrontsOption,
   addSelectionOption,
   constraintsFromOptions,
+  loadPrecisionDevices,
   deviceSource,
   selectionSize,
   type AnalysisOptions,
@@ -25,11 +27,12 @@ interface ReportOptions extends AnalysisOptions {
   formats: string;
   select: string;
   static: boolean;
+  precision?: string;
 }
 
 /** `iotnets report`: a self-contained interactive HTML report and static SVG/PNG figures for one device (or two). */
 export function register(program: Command): void {
-  addSelectionOption(addAnalysisOptions(program.command('report')))
+  addPrecisionFrontsOption(addSelectionOption(addAnalysisOptions(program.command('report'))))
     .description('interactive HTML report (offline, self-contained) plus SVG and PNG figures: fronts, selection, memory, two-device comparison')
     .option('--compare <file>', 'a second results file to compare against')
     .option('--compare-accuracy <file>', 'accuracies for --compare (default: --accuracy, else acc in that file)')
@@ -47,14 +50,16 @@ export function register(program: Command): void {
       const compare = o.compare === undefined
         ? undefined
         : await loadDevice(deviceSource({ ...o, results: o.compare, accuracy: o.compareAccuracy ?? o.accuracy }, false));
+      const precisions = o.precision === undefined ? [] : await loadPrecisionDevices(o, o.precision);
       const model = buildReportModel({
         device,
+        ...(precisions.length > 0 ? { precisions } : {}),
         ...(compare ? { compare } : {}),
         formats,
         memoryPart: constraints.memoryPart,
         k: selectionSize(o),
         constraints,
-        sources: [...device.sources, ...(compare?.sources ?? [])],
+        sources: [...new Set([...device.sources, ...(compare?.sources ?? []), ...precisions.flatMap((p) => p.device.sources)])],
       });
       await mkdir(dirname(o.output), { recursive: true });
       writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), '-o');

@@ -19,6 +19,9 @@ import { RandomState } from '../src/rng/random-state.ts';
 import { initWeights } from '../src/weights/init.ts';
 import { precisionFromOptions } from '../src/cli/precision-options.ts';
 import { runCli } from './support/cli.ts';
+import { golden, sharedMissing } from './support/shared.ts';
+import { bindStateDict } from '../src/weights/bind.ts';
+import { loadWeightsFile } from '../src/weights/load-file.ts';
 import { relativeError, runOrt } from './support/ort.ts';
 
 const e = (exponent: number, mantissa: number) => ({ exponent, mantissa });
@@ -213,8 +216,8 @@ describe('datasets', () => {
     const data = parseCifarBatch(batch, 'b.bin', 10);
     assert.equal(data.count, 2);
     assert.deepEqual([...data.labels!], [7, 7]);
-    assert.equal(data.inputs[0], Math.fround((1 - 0.4914) / 0.2023));
-    assert.equal(data.inputs[1024], Math.fround(-0.4822 / 0.1994));
+    assert.equal(data.data[0], Math.fround((1 - 0.4914) / 0.2023));
+    assert.equal(data.data[1024], Math.fround(-0.4822 / 0.1994));
     assert.throws(() => parseCifarBatch(batch.subarray(1), 'b.bin', 10), /^IotnetsError: b\.bin: 6145 bytes is not a whole number of CIFAR-10 records/);
     assert.throws(() => parseCifarBatch(batch, 'b.bin', 5), /^IotnetsError: b\.bin: sample 0 has label 7, outside 0\.\.4/);
   });
@@ -271,5 +274,52 @@ describe('fronts per precision in the report', () => {
     assert.equal(rows.length, 6);
     assert.equal(rows.find((r) => r.precision === 'int8' && r.index === 0)!.memoryKiB, (1000 + 3072) / 1024);
     assert.equal(rows.find((r) => r.precision === 'fp32' && r.index === 0)!.memoryKiB, (4 * (1000 + 3072)) / 1024);
+  });
+});
+
+describe('iotnets precision', { skip: sharedMissing }, () => {
+  it('on a labelled CIFAR batch: accuracy per format and the model-optimized float, for a golden checkpoint; bad labels refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iotnets-precision-'));
+    // Of the golden checkpoints (random but realistic weights), this one tells coloured-noise images apart.
+    const checkpoint = golden('space_random_net_resnet_s5_0.zip.pt');
+    const { graph } = resolveNetwork({ space: 'random_net_resnet', law: 's5', id: 0 });
+    const weights = bindStateDict(graph, (await loadWeightsFile(checkpoint)).stateDict, checkpoint);
+    // 48 seeded images of coloured noise, labelled with the fp32 network's own predictions: fp32 scores 100%.
+    const count = 48;
+    const random = new RandomState(21);
+    const unlabelled = new Uint8Array(count * 3073);
+    for (let s = 0; s < count; s++) {
+      const colour = random.randint(0, 256, 3);
+      const amplitude = random.randint(0, 128, 1)[0]!;
+      const noise = random.randint(-amplitude, amplitude + 1, 3072);
+      for (let i = 0; i < 3072; i++) unlabelled[s * 3073 + 1 + i] = Math.max(0, Math.min(255, colour[Math.floor(i / 1024)]! + noise[i]!));
+    }
+    const inputs = parseCifarBatch(unlabelled, 'x.bin', 10).data;
+    const labels = Uint8Array.from(top1(await runOrt(exportOnnx(graph, weights), graph, inputs, count), 10));
+    assert.ok(new Set(labels).size >= 2, 'the predictions are not all one class');
+    labels.forEach((l, s) => (unlabelled[s * 3073] = l));
+    const batch = join(dir, 'test_batch.bin');
+    writeFileSync(batch, unlabelled);
+
+    const r = runCli(['precision', '--space', 'random_net_resnet', '--law', 's5', '--id', '0', '--weights', checkpoint, '--dataset', batch, '--formats', 'fp16,int8,e4m3', '--max-drop', '5', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      samples: number; fp32Accuracy: number; formats: { format: string; accuracy: number; top1Agreement: number; maxRelativeError: number }[];
+      optimized: { format: string; bits: number; accuracy: number };
+    };
+    assert.equal(report.samples, count);
+    assert.equal(report.fp32Accuracy, 1);
+    const fp16 = report.formats.find((f) => f.format === 'fp16')!;
+    assert.ok(fp16.maxRelativeError < 1e-2 && fp16.accuracy === fp16.top1Agreement && fp16.accuracy >= 0.95);
+    assert.ok(report.optimized.bits <= 16 && report.optimized.accuracy >= 0.95, JSON.stringify(report.optimized));
+    assert.match(report.optimized.format, /^(e\d+m\d+|fp16|bf16)$/);
+
+    // The raw pair: the same inputs as float32, the labels one byte each; a label out of range is one line.
+    const raw = join(dir, 'inputs.f32');
+    writeFileSync(raw, inputs);
+    const badLabels = join(dir, 'labels.u8');
+    writeFileSync(badLabels, Uint8Array.from(labels, (l, i) => (i === 3 ? 10 : l)));
+    const bad = runCli(['precision', '--space', 'random_net_resnet', '--law', 's5', '--id', '0', '--dataset', raw, '--labels', badLabels]);
+    assert.deepEqual([bad.status, bad.stderr], [1, `iotnets: ${badLabels}: sample 3 has label 10, outside 0..9; pass a dataset of 10 classes or --classes 11\n`]);
   });
 });

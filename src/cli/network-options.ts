@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
 import { check, IotnetsError } from '../errors.js';
-import { resolveNetwork, type NetworkRef, type ResolvedNetwork } from '../catalog/index.js';
+import { networkLabel, resolveNetwork, type NetworkRef, type ResolvedNetwork } from '../catalog/index.js';
+import { bindStateDict } from '../weights/bind.js';
+import { initWeights } from '../weights/init.js';
+import { loadWeightsFile } from '../weights/load-file.js';
 import type { StateDict } from '../graph/tensor.js';
 import { isOnnxPath, loadOnnxFile, type OnnxFile } from '../onnx/load-file.js';
 
@@ -84,4 +87,34 @@ export function networkRefFromOptions(model: string | undefined, o: NetworkOptio
   const args = o.args === undefined ? undefined : parseJsonOption(o.args, '--args');
   check(args === undefined || (typeof args === 'object' && args !== null && !Array.isArray(args)), '--args must be a JSON object');
   return { model: model!, ...(args ? { args: args as Record<string, unknown> } : {}) };
+}
+
+/** CLI strings of the options that give a network its weights. */
+export interface WeightsOptions {
+  weights?: string;
+  seed?: string;
+}
+
+/** Adds --weights (a checkpoint) and --seed (random weights otherwise). */
+export function addWeightsOptions(command: Command): Command {
+  return command
+    .option('--weights <file>', 'PyTorch checkpoint (.t7/.pt, zip or legacy) or .safetensors file with the trained weights')
+    .option('--seed <n>', 'seed of the random weights when no --weights file is given', '0');
+}
+
+/** The weights the options give `network`: a checkpoint, an ONNX file's own, or seeded random; and a phrase saying which. */
+export async function weightsFromOptions(
+  network: ResolvedNetwork,
+  own: StateDict | undefined,
+  o: WeightsOptions,
+  command: Command,
+): Promise<{ weights: StateDict; source: string }> {
+  const seeded = command.getOptionValueSource('seed') !== 'default';
+  check(o.weights === undefined || !seeded, 'give either --weights FILE or --seed N, not both');
+  if (o.weights !== undefined) {
+    const { stateDict } = await loadWeightsFile(o.weights);
+    return { weights: bindStateDict(network.graph, stateDict, o.weights, networkLabel(network)), source: `weights from ${o.weights}` };
+  }
+  if (own !== undefined && !seeded) return { weights: own, source: 'its own weights' };
+  return { weights: initWeights(network.graph, parseInteger(o.seed ?? '0', '--seed')), source: `random weights, seed ${o.seed ?? '0'}` };
 }

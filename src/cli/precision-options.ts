@@ -28,8 +28,7 @@ export function precisionFromOptions(o: PrecisionCliOptions, graph: Graph): { pr
   const precision = parseFormat(o.precision ?? 'fp32');
   if (o.calibrationData === undefined) return { precision };
   check(precision.name === 'int8', `--calibration-data only applies to --precision int8, not ${precision.name}; drop it`);
-  const { inputs, count, label } = loadDataset(o.calibrationData, graph.inputShape, graph.numClasses);
-  return { precision, calibration: { data: inputs, count, label } };
+  return { precision, calibration: loadDataset(o.calibrationData, graph.inputShape, graph.numClasses) };
 }
 
 /** The ONNX bytes of `graph` in the precision the options ask for, and what the model's metadata says about it. */

@@ -4,7 +4,7 @@ import { readFileBytes } from './files-node.js';
 
 /** Labelled or unlabelled network inputs, `count` samples of one shape back to back. */
 export interface Dataset {
-  readonly inputs: Float32Array;
+  readonly data: Float32Array;
   readonly count: number;
   /** One class per sample, when the dataset is labelled. */
   readonly labels?: Uint8Array;
@@ -37,18 +37,18 @@ export function parseCifarBatch(bytes: Uint8Array, file: string, numClasses: num
     `${file}: ${bytes.length} bytes is not a whole number of CIFAR-10 records (${CIFAR_RECORD} bytes: 1 label + 3072 pixels); pass an unmodified test_batch.bin`,
   );
   const count = bytes.length / CIFAR_RECORD;
-  const inputs = new Float32Array(count * CIFAR_PIXELS);
+  const data = new Float32Array(count * CIFAR_PIXELS);
   const labels = new Uint8Array(count);
   for (let s = 0; s < count; s++) {
     const record = s * CIFAR_RECORD;
     labels[s] = bytes[record]!;
     for (let i = 0; i < CIFAR_PIXELS; i++) {
       const channel = Math.floor(i / 1024);
-      inputs[s * CIFAR_PIXELS + i] = (bytes[record + 1 + i]! / 255 - CIFAR_MEAN[channel]!) / CIFAR_STD[channel]!;
+      data[s * CIFAR_PIXELS + i] = (bytes[record + 1 + i]! / 255 - CIFAR_MEAN[channel]!) / CIFAR_STD[channel]!;
     }
   }
   checkLabels(labels, numClasses, file);
-  return { inputs, count, labels, label: `${file} (${count} CIFAR-10 images)` };
+  return { data, count, labels, label: `${file} (${count} CIFAR-10 images)` };
 }
 
 /** Parses raw float32 little-endian inputs of `sampleShape`, and optional one-byte labels. */
@@ -64,14 +64,14 @@ export function parseRawInputs(
     `${file}: ${bytes.length} bytes is not a whole number of float32 inputs of shape [${sampleShape.join(',')}] (${sampleBytes} bytes each); pass inputs of the network's input shape`,
   );
   const count = bytes.length / sampleBytes;
-  const inputs = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  if (!labels) return { inputs, count, label: `${file} (${count} inputs)` };
+  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (!labels) return { data, count, label: `${file} (${count} inputs)` };
   check(
     labels.bytes.length === count,
     `${labels.file}: ${labels.bytes.length} labels for the ${count} inputs of ${file}; pass one label byte per input`,
   );
   checkLabels(labels.bytes, labels.numClasses, labels.file);
-  return { inputs, count, labels: labels.bytes, label: `${file} (${count} inputs, labels ${labels.file})` };
+  return { data, count, labels: labels.bytes, label: `${file} (${count} inputs, labels ${labels.file})` };
 }
 
 /**

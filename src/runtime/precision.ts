@@ -5,6 +5,7 @@ import { encodeModel, exportOnnx, INPUT_NAME, onnxModelProto } from '../onnx/exp
 import type { NumberFormat } from '../onnx/formats.js';
 import { exposeActivations, type Calibration, type ValueRange } from '../onnx/quantize.js';
 import { RandomState } from '../rng/random-state.js';
+import { check } from '../errors.js';
 
 /** Samples a calibration batch holds when the user gives no calibration data. */
 export const RANDOM_CALIBRATION_SAMPLES = 32;
@@ -23,6 +24,7 @@ export interface CalibrationInputs {
 
 /** Seeded standard-normal calibration inputs, labelled as such. */
 export function randomCalibrationInputs(sampleSize: number, count = RANDOM_CALIBRATION_SAMPLES, seed = CALIBRATION_SEED): CalibrationInputs {
+  check(Number.isInteger(count) && count >= 1, `need at least one calibration input, got ${count}`);
   const data = new Float32Array(sampleSize * count);
   new RandomState(seed).fillStandardNormal(data);
   return { data, count, label: `${count} seeded random normal inputs (seed ${seed}), not real data` };

@@ -6,6 +6,7 @@ import * as exportCommand from './export.js';
 import * as info from './info.js';
 import * as list from './list.js';
 import * as pareto from './pareto.js';
+import * as precision from './precision.js';
 import * as predict from './predict.js';
 import * as quickstart from './quickstart.js';
 import * as report from './report.js';
@@ -20,4 +21,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict, search];
+export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict, search, precision];

@@ -1,4 +1,4 @@
-import { journalPathFor, readJournal } from './journal.js';
+import { journalPathFor, measurementKey, readJournal } from './journal.js';
 
 /** How much faster one precision runs the networks than fp32 on this device, by median latency. */
 export interface PrecisionSpeedup {
@@ -8,7 +8,7 @@ export interface PrecisionSpeedup {
   /** Median over networks of fp32 median / this precision's median (> 1: faster). */
   readonly medianSpeedup: number;
   /** Networks this precision runs slower than fp32, slowest first. */
-  readonly slower: readonly { readonly index: number; readonly speedup: number }[];
+  readonly slower: readonly { readonly network: string; readonly speedup: number }[];
 }
 
 const median = (values: readonly number[]) => {
@@ -19,10 +19,15 @@ const median = (values: readonly number[]) => {
 
 /** Each precision's speedup over fp32 from the journals beside `fp32Results` and `others` (results files of one calibration). */
 export function precisionSpeedups(fp32Results: string, others: readonly { precision: string; out: string }[]): PrecisionSpeedup[] {
-  const medians = (out: string) => new Map(readJournal(journalPathFor(out)).measurements.map((m) => [m.index, m.median]));
+  const medians = (out: string) => {
+    const journal = readJournal(journalPathFor(out));
+    return new Map([...journal.measurements, ...journal.files].map((m) => [measurementKey(m), m.median]));
+  };
   const baseline = medians(fp32Results);
   return others.flatMap(({ precision, out }) => {
-    const ratios = [...medians(out)].filter(([index]) => baseline.has(index)).map(([index, ms]) => ({ index, speedup: baseline.get(index)! / ms }));
+    const ratios = [...medians(out)]
+      .filter(([key]) => baseline.has(key))
+      .map(([key, ms]) => ({ network: typeof key === 'number' ? `#${key}` : key.slice(0, 12), speedup: baseline.get(key)! / ms }));
     if (ratios.length === 0) return [];
     return [{
       precision,

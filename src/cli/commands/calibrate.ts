@@ -113,7 +113,7 @@ export function register(program: Command): void {
       const fp32 = result.files.find((f) => f.precision === FP32.name);
       if (fp32 !== undefined) {
         for (const s of precisionSpeedups(fp32.out, result.files.filter((f) => f !== fp32))) {
-          const slower = s.slower.map((n) => `#${n.index} ${n.speedup.toFixed(2)}x`).join(', ');
+          const slower = s.slower.map((n) => `${n.network} ${n.speedup.toFixed(2)}x`).join(', ');
           console.log(
             `${s.precision}: median ${s.medianSpeedup.toFixed(2)}x the speed of fp32 over ${s.networks} networks; ` +
               (s.slower.length === 0 ? 'faster on every one' : `slower on ${s.slower.length}: ${slower}`),

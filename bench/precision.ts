@@ -1,9 +1,9 @@
 // Reduced precision on this machine: per search space, the median int8/fp32 and fp16/fp32 latency ratios and file-size
-// ratios of a catalog sample (each network timed in all three forms back to back, 1 thread, so the forms share the
-// machine's load); the median int8 speedup over the sample's networks above 50 MMACs (target >= 1.5x) and the share
+// ratios of a catalog sample (each network's three forms open at once and run in turn, one inference each per round,
+// 1 thread, so all three see the same machine load: the ratios hold even when the machine is busy); the median int8 speedup over the sample's networks above 50 MMACs (target >= 1.5x) and the share
 // where int8 is slower; and the logits deviation per format on the golden checkpoints of ../shared/golden.
 // IOTNETS_BENCH_PER_SPACE=n networks per space (default 5, spread over the space's MACs); IOTNETS_BENCH_RUNS=n timed
-// runs per form (default 30, after 5 warm-up runs).
+// rounds (default 40, after 5 warm-up rounds).
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,9 @@ import { resolveNetwork, type NetworkRef } from '../src/catalog/index.js';
 import { summarize } from '../src/graph/summary.js';
 import { parseFormat, parseFormats } from '../src/onnx/formats.js';
 import { deviceLabel, currentDevice } from '../src/runtime/device.js';
-import { measureNetwork, WEIGHT_SEED } from '../src/runtime/measure.js';
+import { WEIGHT_SEED } from '../src/runtime/measure.js';
+import { openSession } from '../src/runtime/session.js';
+import { RandomState } from '../src/rng/random-state.js';
 import { checkPrecisions } from '../src/runtime/precision-check.js';
 import { exportInPrecision, randomCalibrationInputs } from '../src/runtime/precision.js';
 import { makeProtocol } from '../src/runtime/protocols.js';
@@ -22,15 +24,16 @@ import { initWeights } from '../src/weights/init.js';
 import { loadWeightsFile } from '../src/weights/load-file.js';
 
 const perSpace = Number(process.env.IOTNETS_BENCH_PER_SPACE ?? 5);
-const runs = Number(process.env.IOTNETS_BENCH_RUNS ?? 30);
+const runs = Number(process.env.IOTNETS_BENCH_RUNS ?? 40);
+const WARMUP = 5;
 const settings = { threads: 1, optimization: 'all' } as const;
-const protocol = makeProtocol('fixed', { warmup: 5, runs });
+const protocol = makeProtocol('fixed', { warmup: WARMUP, runs });
 const median = (xs: readonly number[]) => sortedMedian([...xs].sort((a, b) => a - b));
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const PRECISIONS = ['fp32', 'fp16', 'int8'].map((p) => parseFormat(p));
 const BIG_MACS = 50e6;
 
-console.log(`device: ${deviceLabel(currentDevice(settings, protocol))}; 1 thread, ${runs} timed runs per form after 5 warm-up`);
+console.log(`device: ${deviceLabel(currentDevice(settings, protocol))}; 1 thread, the three forms in turn for ${runs} timed rounds after ${WARMUP} warm-up`);
 console.log(`load average (1, 5, 15 min) at start: ${load()}`);
 
 // 1. Latency and file size per precision on a spread of each space.
@@ -45,10 +48,24 @@ for (const space of spaces) {
     const graph = catalogGraph(entry);
     const weights = initWeights(graph, WEIGHT_SEED);
     const row = { space, index: entry.index, macs, ms: {} as Record<string, number>, bytes: {} as Record<string, number> };
+    const sessions = [];
     for (const precision of PRECISIONS) {
-      const { timing } = await measureNetwork(graph, weights, { settings, protocol, precision });
-      row.ms[precision.name] = timing.summary.median;
-      row.bytes[precision.name] = (await exportInPrecision(graph, weights, precision)).length;
+      const model = await exportInPrecision(graph, weights, precision);
+      row.bytes[precision.name] = model.length;
+      const session = await openSession(model, graph.inputShape, settings);
+      new RandomState(1).fillStandardNormal(session.input);
+      sessions.push({ precision, session, times: [] as number[] });
+    }
+    for (let round = 0; round < WARMUP + runs; round++) {
+      for (const s of sessions) {
+        const t = performance.now();
+        await s.session.run();
+        if (round >= WARMUP) s.times.push(performance.now() - t);
+      }
+    }
+    for (const s of sessions) {
+      row.ms[s.precision.name] = median(s.times);
+      await s.session.dispose();
     }
     rows.push(row);
     process.stderr.write(`#${entry.index} ${space} ${(macs / 1e6).toFixed(1)} MMACs: fp32 ${row.ms.fp32!.toFixed(3)} ms, fp16 ${row.ms.fp16!.toFixed(3)} ms, int8 ${row.ms.int8!.toFixed(3)} ms\n`);

@@ -178,37 +178,27 @@ export function quantizeQdq(model: onnx.ModelProto, calibration: Calibration): o
       for (let i = c * perChannel; i < (c + 1) * perChannel; i++) q[i] = Math.max(-127, Math.min(127, roundHalfToEven(w[i]! / scales[c]!)));
     }
     const base = node.name!;
-    const perAxis = [{ name: 'axis', type: proto.AttributeProto.AttributeType.INT, i: 0 }];
-    added.push(
-      tensorProto(`${base}.weight_int8`, dimsOf(weight), DataType.INT8, q),
-      tensorProto(`${base}.weight_scale`, [channels], DataType.FLOAT, scales),
-      tensorProto(`${base}.weight_zero_point`, [channels], DataType.INT8, new Int8Array(channels)),
-    );
-    emitted.push({
-      name: `${base}.weight_dequantize`,
-      opType: 'DequantizeLinear',
-      input: [`${base}.weight_int8`, `${base}.weight_scale`, `${base}.weight_zero_point`],
-      output: [`${base}.weight_dequantized`],
-      attribute: perAxis,
-    });
-    const inputs = [input, `${base}.weight_dequantized`];
+    /** A per-output-channel constant (values, scales, zero zero points) and the DequantizeLinear that reads it. */
+    const dequantizedConstant = (part: string, dims: readonly number[], type: number, values: Int8Array | Int32Array, scaleOf: Float32Array) => {
+      const [data, scale, zeroPoint, out] = ['quantized', 'scale', 'zero_point', 'dequantized'].map((suffix) => `${base}.${part}_${suffix}`) as [string, string, string, string];
+      const zeros = type === DataType.INT8 ? new Int8Array(channels) : new Int32Array(channels);
+      added.push(tensorProto(data, dims, type, values), tensorProto(scale, [channels], DataType.FLOAT, scaleOf), tensorProto(zeroPoint, [channels], type, zeros));
+      emitted.push({
+        name: `${base}.${part}_dequantize`,
+        opType: 'DequantizeLinear',
+        input: [data, scale, zeroPoint],
+        output: [out],
+        attribute: [{ name: 'axis', type: proto.AttributeProto.AttributeType.INT, i: 0 }],
+      });
+      return out;
+    };
+    const inputs = [input, dequantizedConstant('weight', dimsOf(weight), DataType.INT8, q, scales)];
     if (biasName) {
       const b = floatsOf(initializers.get(biasName)!);
       const inputScale = affine.get(node.input![0]!)!.scale;
       const biasScales = scales.map((s) => s * inputScale);
-      added.push(
-        tensorProto(`${base}.bias_int32`, [channels], DataType.INT32, Int32Array.from(b, (v, c) => roundHalfToEven(v / biasScales[c]!))),
-        tensorProto(`${base}.bias_scale`, [channels], DataType.FLOAT, biasScales),
-        tensorProto(`${base}.bias_zero_point`, [channels], DataType.INT32, new Int32Array(channels)),
-      );
-      emitted.push({
-        name: `${base}.bias_dequantize`,
-        opType: 'DequantizeLinear',
-        input: [`${base}.bias_int32`, `${base}.bias_scale`, `${base}.bias_zero_point`],
-        output: [`${base}.bias_dequantized`],
-        attribute: perAxis,
-      });
-      inputs.push(`${base}.bias_dequantized`);
+      const quantizedBias = Int32Array.from(b, (v, c) => roundHalfToEven(v / biasScales[c]!));
+      inputs.push(dequantizedConstant('bias', [channels], DataType.INT32, quantizedBias, biasScales));
     }
     return inputs;
   };

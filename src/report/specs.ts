@@ -288,7 +288,7 @@ export function precisionFrontsSpec(
       width: 340,
       height: 300,
       layer: [
-        { name: 'points', mark: { type: 'circle', aria: false, size: 12 }, ...interactiveParams(options, 'precision'), encoding: { x, y, color, opacity: legendOpacity(options, 0.3), tooltip } },
+        { name: `${frontFlag}Points`, mark: { type: 'circle', aria: false, size: 12 }, ...interactiveParams(options, 'precision'), encoding: { x, y, color, opacity: legendOpacity(options, 0.3), tooltip } },
         {
           transform: [{ filter: `datum.${frontFlag}` }],
           mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
@@ -311,7 +311,7 @@ export function precisionFrontsSpec(
       panel('latencyMs', `Latency [ms] on ${device}`, 'latencyFront'),
       panel('memoryKiB', `Memory [KiB] (${memoryPart === 'total' ? 'weights + peak activations' : memoryPart}, batch 1)`, 'memoryFront'),
     ],
-    resolve: { scale: { y: 'shared' } },
+    resolve: { scale: { x: 'independent', y: 'shared' } },
   } as TopLevelSpec;
 }
 

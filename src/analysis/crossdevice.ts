@@ -162,3 +162,28 @@ export function compareDevices(a: DeviceRun, b: DeviceRun): DeviceComparison {
     bFrontOnA: transfer(b.name, a.name, frontB, commonA),
   };
 }
+
+/** One pair of devices in an N-device comparison: rank correlation and the cost of choosing by the other's front. */
+export interface DevicePair {
+  readonly a: string;
+  readonly b: string;
+  readonly common: number;
+  readonly latencyRho: number;
+  /** Choosing on B from A's front: mean and largest accuracy lost over B's own front budgets (fractions). */
+  readonly aFrontOnB: { readonly meanAccuracyLoss: number; readonly maxAccuracyLoss: number };
+  readonly bFrontOnA: { readonly meanAccuracyLoss: number; readonly maxAccuracyLoss: number };
+}
+
+/** Every pair of the devices (in the given order), compared as compareDevices does; at least two devices. */
+export function comparePairs(devices: readonly DeviceRun[]): DevicePair[] {
+  check(devices.length >= 2, `comparing devices needs at least 2, got ${devices.length}`);
+  const names = devices.map((d) => d.name);
+  check(new Set(names).size === names.length, `two devices share the name '${names.find((n, i) => names.indexOf(n) !== i)}'; give them different names`);
+  const loss = (t: FrontTransfer) => ({ meanAccuracyLoss: t.meanAccuracyLoss, maxAccuracyLoss: t.maxAccuracyLoss });
+  return devices.flatMap((a, i) =>
+    devices.slice(i + 1).map((b) => {
+      const c = compareDevices(a, b);
+      return { a: c.a, b: c.b, common: c.common, latencyRho: c.latencyRho, aFrontOnB: loss(c.aFrontOnB), bFrontOnA: loss(c.bFrontOnA) };
+    }),
+  );
+}

@@ -42,6 +42,8 @@ export interface CalibrationPlan {
   readonly force?: boolean;
   /** Deployed forms to time every network in (default fp32 alone), each into its own results file (precisionResultsPath). */
   readonly precisions?: readonly NumberFormat[];
+  /** What titles call this device (stored in the journal's device record). */
+  readonly deviceName?: string;
 }
 
 /** Progress reports of a calibration. */
@@ -234,7 +236,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       ...(plan.accuracy ? { accuracy: plan.accuracy } : {}),
     }),
   }));
-  const device = currentDevice(plan.settings, plan.protocol);
+  const device = { ...(plan.deviceName ? { name: plan.deviceName } : {}), ...currentDevice(plan.settings, plan.protocol) };
   for (const { results } of opened) {
     results.useDevice(device);
     results.checkKind(plan.files !== undefined && plan.files.length > 0);

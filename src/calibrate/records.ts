@@ -57,6 +57,7 @@ export function deviceRecordProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'not a device record object';
   const d = value as Partial<Record<keyof DeviceRecord, unknown>>;
   return firstFailure([
+    [d.name === undefined || (isText(d.name) && d.name.trim() !== ''), `name: not a text of 1 to ${MAX_TEXT} characters`],
     [isText(d.cpuModel) && d.cpuModel.trim() !== '', 'cpuModel: not a CPU name'],
     [isWhole(d.cores, 1, MAX_CORES), `cores: not a whole number in 1..${MAX_CORES}`],
     [isFiniteNumber(d.cpuMHz) && d.cpuMHz >= 0, 'cpuMHz: not a clock speed >= 0'],

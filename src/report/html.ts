@@ -75,6 +75,23 @@ function sectionBody(model: ReportModel, figure: Figure): string {
       `</ul>${chart}`
     );
   }
+  if (figure.name === 'devices' && model.pairs) {
+    const pct = (x: number) => `${(x * 100).toFixed(2)}`;
+    return (
+      chart +
+      table(
+        ['device A', 'device B', 'networks on both', 'Spearman rho', "A's front on B: mean / max loss (pp)", "B's front on A: mean / max loss (pp)"],
+        model.pairs.map((p) => [
+          p.a,
+          p.b,
+          p.common,
+          p.latencyRho.toFixed(3),
+          `${pct(p.aFrontOnB.meanAccuracyLoss)} / ${pct(p.aFrontOnB.maxAccuracyLoss)}`,
+          `${pct(p.bFrontOnA.meanAccuracyLoss)} / ${pct(p.bFrontOnA.maxAccuracyLoss)}`,
+        ]),
+      )
+    );
+  }
   return chart;
 }
 

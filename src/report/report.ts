@@ -1,12 +1,13 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { compareDevices, type DeviceComparison } from '../analysis/crossdevice.js';
-import type { NumberFormat } from '../onnx/formats.js';
+import { compareDevices, comparePairs, type DeviceComparison, type DevicePair } from '../analysis/crossdevice.js';
+import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
 import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
 import { paretoFront2 } from '../analysis/pareto.js';
-import type { Constraints } from '../analysis/select.js';
+import { describeConstraints, type Constraints } from '../analysis/select.js';
 import {
   comparisonSpec,
+  devicesSpec,
   latencyAccuracySpec,
   membershipLabels,
   memoryAccuracySpec,
@@ -15,6 +16,7 @@ import {
   spaceLabel,
   type ChartOptions,
   type CompareRow,
+  type DeviceRow,
   type MemoryRow,
   type PointRow,
   type PrecisionRow,
@@ -33,6 +35,10 @@ export interface ReportInput {
   readonly device: DeviceData;
   /** A second device to compare against. */
   readonly compare?: DeviceData;
+  /** Every device of an N-device view (the device first), drawn as small multiples when there are three or more. */
+  readonly devices?: readonly DeviceData[];
+  /** Catalog indices to circle and label in the latency chart (e.g. the paper's own selection). */
+  readonly highlight?: readonly number[];
   /** Number formats of the memory chart; empty for none (memory needs the points' element counts). */
   readonly formats: readonly NumberFormat[];
   readonly memoryPart: MemoryPart;
@@ -59,11 +65,12 @@ export interface ReportModel {
   readonly memory: readonly { readonly format: NumberFormat; readonly analysis: FrontAnalysis<NetworkCandidate> }[];
   readonly comparison?: DeviceComparison;
   readonly precisions: readonly PrecisionFronts[];
+  readonly pairs?: readonly DevicePair[];
 }
 
 /** One chart of the report; `name` is the suffix of its static files (report-latency.svg). */
 export interface Figure {
-  readonly name: 'latency' | 'memory' | 'compare' | 'predicted' | 'precision';
+  readonly name: 'latency' | 'memory' | 'compare' | 'devices' | 'predicted' | 'precision';
   readonly title: string;
   readonly spec: TopLevelSpec;
 }
@@ -85,6 +92,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       latency: analyseFront(device.points, { ...options, axes: 'latency' }),
       memory: analyseFront(device.points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
     })),
+    ...(input.devices && input.devices.length >= 3 ? { pairs: comparePairs(input.devices) } : {}),
   };
 }
 
@@ -106,10 +114,24 @@ function precisionRows(model: ReportModel): PrecisionRow[] {
   });
 }
 
+/** Where a label fits inside the chart: right of its point in the left fifth of the (log) latency range, else left of it. */
+function labelsLeftOfRange(points: readonly NetworkCandidate[]): (latencyMs: number) => boolean {
+  const logs = points.map((p) => Math.log(p.latencyMs));
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  return (latencyMs) => Math.log(latencyMs) - lo < 0.2 * (hi - lo);
+}
+
 function pointRows(model: ReportModel): PointRow[] {
   const front = new Set(model.latency.front.map((p) => p.index));
   const selected = new Set(model.latency.selection.map((p) => p.index));
-  return model.latency.candidates.map((p) => ({
+  const highlighted = new Set(model.input.highlight ?? []);
+  const inBudget = new Set(model.latency.candidates.map((p) => p.index));
+  const { constraints, memoryPart } = model.input;
+  const format = constraints?.format ?? FP32;
+  // Networks outside the budget first, so the grey ones are drawn beneath the rest.
+  const all = [...model.input.device.points].sort((a, b) => Number(inBudget.has(a.index)) - Number(inBudget.has(b.index)));
+  const labelRight = labelsLeftOfRange(all);
+  return all.map((p) => ({
     index: p.index,
     space: spaceLabel(p.space),
     law: p.law,
@@ -120,7 +142,19 @@ function pointRows(model: ReportModel): PointRow[] {
     accuracy: p.accuracy,
     front: front.has(p.index),
     selected: selected.has(p.index),
+    highlighted: highlighted.has(p.index),
+    inBudget: inBudget.has(p.index),
+    labelRight: labelRight(p.latencyMs),
+    memoryKiB: p.weightElements === undefined ? null : memoryBytes(p as MemorySized, format, memoryPart) / 1024,
+    ...(p.interval ? { lowMs: p.interval.lowMs, highMs: p.interval.highMs } : {}),
   }));
+}
+
+function deviceRows(devices: readonly DeviceData[]): DeviceRow[] {
+  return devices.flatMap((d) => {
+    const front = new Set(paretoFront2(d.points, LATENCY, ACCURACY).map((p) => p.index));
+    return d.points.map((p) => ({ device: d.name, index: p.index, space: spaceLabel(p.space), latencyMs: p.latencyMs, accuracy: p.accuracy, front: front.has(p.index) }));
+  });
 }
 
 function memoryRows(model: ReportModel): MemoryRow[] {
@@ -175,14 +209,15 @@ function predictedRows(points: readonly NetworkCandidate[]): PredictedRow[] {
 /** The report's charts as Vega-Lite specs: latency/accuracy, memory per format, two-device comparison, predicted latency. */
 export function buildFigures(model: ReportModel, options: ChartOptions): Figure[] {
   const { device, compare, formats, memoryPart } = model.input;
+  const budget = model.input.constraints ?? {};
   const figures: Figure[] = [
-    { name: 'latency', title: `Accuracy vs latency on ${device.name}`, spec: latencyAccuracySpec(pointRows(model), device.name, options) },
+    { name: 'latency', title: `Accuracy vs latency on ${device.name}`, spec: latencyAccuracySpec(pointRows(model), device.name, { ...options, budget, budgetText: describeConstraints(budget), memoryPart: `${memoryPart}, ${(budget.format ?? FP32).name}` }) },
   ];
   if (formats.length > 0) {
     figures.push({
       name: 'memory',
       title: 'Accuracy vs memory per number format',
-      spec: memoryAccuracySpec(memoryRows(model), formats.map((f) => f.name), memoryPart, options),
+      spec: memoryAccuracySpec(memoryRows(model), formats.map((f) => f.name), memoryPart, { ...options, budget }),
     });
   }
   if (model.comparison && compare) {
@@ -199,6 +234,10 @@ export function buildFigures(model: ReportModel, options: ChartOptions): Figure[
       title: `Fronts per precision on ${device.name}`,
       spec: precisionFrontsSpec(precisionRows(model), model.precisions.map((p) => p.format.name), device.name, memoryPart, options),
     });
+  }
+  if (model.pairs && model.input.devices) {
+    const names = model.input.devices.map((d) => d.name);
+    figures.push({ name: 'devices', title: `${names.length} devices`, spec: devicesSpec(deviceRows(model.input.devices), names, model.pairs, options) });
   }
   const predicted = predictedRows(model.latency.candidates);
   if (predicted.length > 0) {

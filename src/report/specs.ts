@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { CATALOG } from '../catalog/catalog.js';
+import type { DevicePair } from '../analysis/crossdevice.js';
 import { counted } from '../plural.js';
 
 /** One network in the latency/accuracy chart. */
@@ -15,6 +16,27 @@ export interface PointRow {
   readonly accuracy: number;
   readonly front: boolean;
   readonly selected: boolean;
+  /** Asked to be circled (report --highlight). */
+  readonly highlighted: boolean;
+  /** Meets the report's constraints; the others are drawn grey. */
+  readonly inBudget: boolean;
+  /** Its label goes right of the point (near the left edge), not left of it, so it stays inside the chart. */
+  readonly labelRight: boolean;
+  /** Memory under the report's number format and memory part, KiB. */
+  readonly memoryKiB: number | null;
+  /** The interval of a predicted latency, ms. */
+  readonly lowMs?: number;
+  readonly highMs?: number;
+}
+
+/** One network on one device of an N-device view. */
+export interface DeviceRow {
+  readonly device: string;
+  readonly index: number;
+  readonly space: string;
+  readonly latencyMs: number;
+  readonly accuracy: number;
+  readonly front: boolean;
 }
 
 /** One network under one number format in the memory/accuracy chart. */
@@ -82,6 +104,40 @@ export interface ChartOptions {
   readonly interactive: boolean;
 }
 
+/** The bounds of a constrained report, drawn as budget lines. */
+export interface ChartBudget {
+  readonly maxLatencyMs?: number;
+  readonly maxMemoryBytes?: number;
+  readonly minAccuracy?: number;
+}
+
+const BUDGET_COLOR = '#d62728';
+const OUT_OF_BUDGET_COLOR = '#c8c8c8';
+
+/** A dashed budget line across the chart at `value` on the x or y scale, labelled (a constant datum, so it works inside facets too). */
+function budgetRule(channel: 'x' | 'y', value: number, label: string) {
+  const position = { datum: value, type: 'quantitative' } as const;
+  // One mark per chart (per facet cell), not one per data row.
+  const once = [{ window: [{ op: 'row_number', as: 'budgetRow' }], groupby: [] }, { filter: 'datum.budgetRow === 1' }];
+  return [
+    {
+      name: `budget-${channel}`,
+      transform: once,
+      mark: { type: 'rule', color: BUDGET_COLOR, strokeDash: [6, 4], strokeWidth: 1.5 },
+      encoding: { [channel]: position },
+    },
+    {
+      name: `budget-${channel}-label`,
+      transform: once,
+      mark:
+        channel === 'x'
+          ? { type: 'text', text: label, color: BUDGET_COLOR, align: 'right', baseline: 'top', dx: -4, y: 4, fontSize: 11 }
+          : { type: 'text', text: label, color: BUDGET_COLOR, align: 'left', baseline: 'bottom', dy: -3, x: 4, fontSize: 11 },
+      encoding: { [channel]: position },
+    },
+  ];
+}
+
 /** Space name without the 'random_net_' prefix, as legends show it. */
 export function spaceLabel(space: string): string {
   return space.replace(/^random_net_/, '');
@@ -132,7 +188,7 @@ const spaceColor = {
 } as const;
 
 const accuracyAxis = (field = 'accuracy') =>
-  ({ field, type: 'quantitative', title: 'Accuracy on CIFAR-10', scale: { zero: false }, axis: { format: '.0%' } }) as const;
+  ({ field, type: 'quantitative', title: 'Accuracy on CIFAR-10', scale: { zero: false, padding: 16 }, axis: { format: '.0%' } }) as const;
 
 // Log scales fitted to the data (not widened to whole decades), with room for the marks at the ends.
 const logAxis = (field: string, title: string) =>
@@ -145,14 +201,43 @@ const identityTooltip = [
   { field: 'id', title: 'id' },
 ] as const;
 
-const pointTooltip = [
-  ...identityTooltip,
-  { field: 'params', title: 'params', format: ',' },
-  { field: 'flops', title: 'FLOPs', format: ',' },
-  { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' },
-  { field: 'accuracy', title: 'accuracy', format: '.2%' },
-  { field: 'front', title: 'on front' },
-];
+/** The tooltip of a network in the latency chart: identity, size, memory, latency (with its interval when predicted). */
+function pointTooltip(rows: readonly PointRow[], memoryPart: string) {
+  return [
+    ...identityTooltip,
+    { field: 'params', title: 'params', format: ',' },
+    { field: 'flops', title: 'FLOPs', format: ',' },
+    ...(rows.some((r) => r.memoryKiB !== null) ? [{ field: 'memoryKiB', title: `memory, ${memoryPart} (KiB)`, format: ',.1f' }] : []),
+    { field: 'latencyMs', title: rows.some((r) => r.highMs !== undefined) ? 'predicted latency (ms)' : 'latency (ms)', format: '.4~r' },
+    ...(rows.some((r) => r.highMs !== undefined)
+      ? [
+          { field: 'lowMs', title: '90% interval from (ms)', format: '.4~r' },
+          { field: 'highMs', title: 'to (ms)', format: '.4~r' },
+        ]
+      : []),
+    { field: 'accuracy', title: 'accuracy', format: '.2%' },
+    { field: 'front', title: 'on front' },
+    { field: 'inBudget', title: 'within the budget' },
+  ];
+}
+
+/** Text labels of the rows `filter` keeps, inside the chart: right of points near its left edge, left of the others. */
+function indexLabels(x: unknown, y: unknown, filter: string, color = '#000000') {
+  return {
+    name: `labels-${filter.replace(/\W/g, '')}`,
+    transform: [{ filter }],
+    mark: {
+      type: 'text',
+      align: { expr: "datum.labelRight ? 'left' : 'right'" },
+      dx: { expr: 'datum.labelRight ? 7 : -7' },
+      dy: -9,
+      fontSize: 11,
+      fontWeight: 'bold',
+      color,
+    },
+    encoding: { x, y, text: { field: 'index', type: 'nominal' } },
+  };
+}
 
 /** Zoom/pan on the scales and a legend that toggles spaces, for the points layer of an interactive chart. */
 function interactiveParams(options: ChartOptions, legendField = 'space') {
@@ -169,18 +254,38 @@ function legendOpacity(options: ChartOptions, base: number) {
   return options.interactive ? { condition: { param: 'legendPick', value: base }, value: 0.05 } : { value: base };
 }
 
-/** The paper's figure: accuracy against log latency, coloured by space, with the front as a step line and the selection labelled. */
-export function latencyAccuracySpec(rows: readonly PointRow[], device: string, options: ChartOptions): TopLevelSpec {
+/** Options of the latency chart: a constrained report's budget and the memory part its tooltips show. */
+export interface LatencyChartOptions extends ChartOptions {
+  readonly budget?: ChartBudget;
+  /** The constraints in words, for the subtitle of a constrained chart. */
+  readonly budgetText?: string;
+  readonly memoryPart?: string;
+}
+
+/**
+ * The paper's figure: accuracy against log latency, coloured by space, with the front as a step line and the selection
+ * labelled; in a constrained report the budget lines are drawn and networks outside the budget are grey; networks
+ * asked for with --highlight are circled in red.
+ */
+export function latencyAccuracySpec(rows: readonly PointRow[], device: string, options: LatencyChartOptions): TopLevelSpec {
   const front = rows.filter((r) => r.front).length;
   const selected = rows.filter((r) => r.selected).length;
+  const outside = rows.filter((r) => !r.inBudget).length;
+  const highlighted = rows.filter((r) => r.highlighted).length;
   const x = logAxis('latencyMs', `Latency [ms] on ${device}`);
   const y = accuracyAxis();
+  const tooltip = pointTooltip(rows, options.memoryPart ?? 'total');
+  const budget = options.budget ?? {};
+  const subtitle = [
+    counted(rows.length, 'network'),
+    ...(outside > 0 ? [`${rows.length - outside} within ${options.budgetText ?? 'the budget'} (red dashed lines; the others grey)`] : []),
+    `${front} on the Pareto front (step line)`,
+    `${counted(selected, 'selected network')} labelled`,
+    ...(highlighted > 0 ? [`${highlighted} highlighted in red`] : []),
+  ].join('; ');
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: {
-      text: `Accuracy vs latency on ${device}`,
-      subtitle: `${counted(rows.length, 'network')}; ${front} on the Pareto front (step line); ${counted(selected, 'selected network')} labelled`,
-    },
+    title: { text: `Accuracy vs latency on ${device}`, subtitle },
     width: 640,
     height: 400,
     config: CONFIG,
@@ -193,30 +298,131 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
         encoding: {
           x,
           y,
-          color: spaceColor,
+          color: { ...spaceColor, condition: { test: '!datum.inBudget', value: OUT_OF_BUDGET_COLOR } },
           opacity: legendOpacity(options, 0.65),
-          tooltip: pointTooltip,
+          tooltip,
         },
       },
+      ...(budget.maxLatencyMs !== undefined ? budgetRule('x', budget.maxLatencyMs, `budget ${formatMs(budget.maxLatencyMs)}`) : []),
+      ...(budget.minAccuracy !== undefined ? budgetRule('y', budget.minAccuracy, `accuracy >= ${(budget.minAccuracy * 100).toFixed(1)}%`) : []),
       frontLine(x, y, 'latencyMs'),
       {
         name: 'selection',
         transform: [{ filter: 'datum.selected' }],
         mark: { type: 'point', ...SELECTED_STYLE },
-        encoding: { x, y, tooltip: pointTooltip },
+        encoding: { x, y, tooltip },
+      },
+      indexLabels(x, y, 'datum.selected'),
+      ...(highlighted > 0
+        ? [
+            {
+              name: 'highlight',
+              transform: [{ filter: 'datum.highlighted' }],
+              mark: { type: 'point', filled: false, stroke: BUDGET_COLOR, strokeWidth: 2.5, size: 240 },
+              encoding: { x, y, tooltip },
+            },
+            indexLabels(x, y, 'datum.highlighted && !datum.selected', BUDGET_COLOR),
+          ]
+        : []),
+    ],
+  } as TopLevelSpec;
+}
+
+/** A latency for a budget label: '10 ms', '250 µs'. */
+function formatMs(ms: number): string {
+  return ms < 1 ? `${Number((ms * 1000).toPrecision(3))} µs` : ms < 1000 ? `${Number(ms.toPrecision(3))} ms` : `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+/**
+ * Every device in one view: accuracy against latency per device (small multiples, each with its own latency scale
+ * and its front), and the matrix of Spearman rank correlations of the devices' latencies.
+ */
+export function devicesSpec(rows: readonly DeviceRow[], devices: readonly string[], pairs: readonly DevicePair[], options: ChartOptions): TopLevelSpec {
+  const x = logAxis('latencyMs', 'Latency [ms]');
+  const y = accuracyAxis();
+  const rho = new Map(pairs.flatMap((p) => [[`${p.a}|${p.b}`, p.latencyRho], [`${p.b}|${p.a}`, p.latencyRho]]));
+  const matrix = devices.flatMap((a) => devices.map((b) => ({ a, b, rho: a === b ? 1 : rho.get(`${a}|${b}`)! })));
+  const columns = Math.min(devices.length, 3);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `${devices.length} devices: accuracy vs latency, each with its Pareto front`,
+      subtitle: 'Right: Spearman rank correlation of the latencies of the networks both devices measured (1 = same order)',
+    },
+    config: CONFIG,
+    hconcat: [
+      {
+        data: { values: rows as unknown as Record<string, unknown>[] },
+        facet: { field: 'device', type: 'nominal', sort: [...devices], title: null, header: { labelFontSize: 12, labelFontWeight: 'bold', labelLimit: 260 } },
+        columns,
+        resolve: { scale: { x: 'independent' }, axis: { x: 'independent' } },
+        spec: {
+          width: 240,
+          height: 190,
+          layer: [
+            {
+              name: 'points',
+              mark: { type: 'circle', aria: false, size: 10 },
+              ...interactiveParams(options),
+              encoding: {
+                x,
+                y,
+                color: spaceColor,
+                opacity: legendOpacity(options, 0.55),
+                tooltip: [
+                  { field: 'device', title: 'device' },
+                  { field: 'index', title: 'index' },
+                  { field: 'space', title: 'space' },
+                  { field: 'latencyMs', title: 'latency (ms)', format: '.4~r' },
+                  { field: 'accuracy', title: 'accuracy', format: '.2%' },
+                ],
+              },
+            },
+            frontLine(x, y, 'latencyMs'),
+          ],
+        },
       },
       {
-        name: 'labels',
-        transform: [{ filter: 'datum.selected' }],
-        mark: { type: 'text', align: 'right', dx: -7, dy: -9, fontSize: 11, fontWeight: 'bold' },
-        encoding: { x, y, text: { field: 'index', type: 'nominal' } },
+        width: 40 * devices.length + 60,
+        height: 40 * devices.length + 60,
+        data: { values: matrix },
+        encoding: {
+          x: { field: 'b', type: 'nominal', sort: [...devices], title: null, axis: { labelAngle: -35, labelLimit: 240 } },
+          y: { field: 'a', type: 'nominal', sort: [...devices], title: null, axis: { labelLimit: 240 } },
+        },
+        layer: [
+          {
+            mark: { type: 'rect' },
+            encoding: {
+              color: { field: 'rho', type: 'quantitative', title: 'Spearman rho', scale: { scheme: 'blues', domain: [Math.min(0.5, ...matrix.map((m) => m.rho)), 1] } },
+              tooltip: [
+                { field: 'a', title: 'device' },
+                { field: 'b', title: 'and' },
+                { field: 'rho', title: 'Spearman rho', format: '.3f' },
+              ],
+            },
+          },
+          {
+            mark: { type: 'text', fontSize: 12 },
+            encoding: {
+              text: { field: 'rho', type: 'quantitative', format: '.3f' },
+              color: { condition: { test: 'datum.rho > 0.9', value: '#ffffff' }, value: '#000000' },
+            },
+          },
+        ],
       },
     ],
   } as TopLevelSpec;
 }
 
 /** Accuracy against memory (log KiB), one panel per number format sharing the x scale, fronts as step lines. */
-export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly string[], memoryPart: string, options: ChartOptions): TopLevelSpec {
+export function memoryAccuracySpec(
+  rows: readonly MemoryRow[],
+  formats: readonly string[],
+  memoryPart: string,
+  options: ChartOptions & { readonly budget?: ChartBudget },
+): TopLevelSpec {
+  const budget = options.budget ?? {};
   const x = logAxis('memoryKiB', `Memory [KiB] (${memoryPart === 'total' ? 'weights + peak activations' : memoryPart}, batch 1)`);
   const y = accuracyAxis();
   return {
@@ -251,6 +457,8 @@ export function memoryAccuracySpec(rows: readonly MemoryRow[], formats: readonly
             ],
           },
         },
+        ...(budget.maxMemoryBytes !== undefined ? budgetRule('x', budget.maxMemoryBytes / 1024, `budget ${Number((budget.maxMemoryBytes / 1024).toPrecision(4))} KiB`) : []),
+        ...(budget.minAccuracy !== undefined ? budgetRule('y', budget.minAccuracy, `>= ${(budget.minAccuracy * 100).toFixed(1)}%`) : []),
         frontLine(x, y, 'memoryKiB'),
         {
           name: 'selection',

@@ -4,6 +4,8 @@ import { ORT_VERSION, type SessionSettings } from './session.js';
 
 /** The machine and software a measurement was taken on, and how; carried by every result. */
 export interface DeviceRecord {
+  /** What titles call the device: the user's --device-name, or a short name derived for a browser. */
+  readonly name?: string;
   readonly cpuModel: string;
   /** Logical cores the OS reports. */
   readonly cores: number;
@@ -62,5 +64,5 @@ export function deviceDifferences(a: DeviceRecord, b: DeviceRecord): string[] {
 
 /** One line naming the device: `Intel(R) Xeon(R) ... (2 cores, Linux x64), ORT 1.30.0, 2 threads, paper`. */
 export function deviceLabel(d: DeviceRecord): string {
-  return `${d.cpuModel} (${d.cores} cores, ${d.platform} ${d.arch}), ONNX Runtime ${d.onnxruntime}, ${d.threads} thread${d.threads === 1 ? '' : 's'}, optimization ${d.graphOptimization}, protocol ${protocolLabel(d.protocol)}`;
+  return `${d.name ? `${d.name}: ` : ''}${d.cpuModel} (${d.cores} cores, ${d.platform} ${d.arch}), ONNX Runtime ${d.onnxruntime}, ${d.threads} thread${d.threads === 1 ? '' : 's'}, optimization ${d.graphOptimization}, protocol ${protocolLabel(d.protocol)}`;
 }

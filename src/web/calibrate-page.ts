@@ -15,6 +15,7 @@ import { timeInference, type Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
 import { counted } from '../plural.js';
+import { browserDeviceName } from './browser-name.js';
 
 /** Where the server serves onnxruntime-web's wasm binary and its loader. */
 const ORT_FILES_PATH = '/ort/';
@@ -37,6 +38,7 @@ async function post(path: string, body: unknown): Promise<WebReply> {
 function browserDevice(plan: WebPlan, threads: number): BrowserDevice {
   const memoryGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
   return {
+    name: browserDeviceName(navigator.userAgent, navigator.hardwareConcurrency),
     cpuModel: navigator.userAgent,
     cores: navigator.hardwareConcurrency,
     // Browsers report neither clock speed nor host name; deviceMemory (GiB, rounded) only in Chromium.

@@ -23,6 +23,7 @@ interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
   out: string;
   accuracy: string;
   force?: boolean;
+  deviceName?: string;
   repeat: string;
   precision: string;
 }
@@ -62,6 +63,7 @@ export function register(program: Command): void {
         'deployed forms to time every network in, e.g. fp32,fp16,int8: one results file each (<out>.int8.json beside <out>; fp32 is <out>), same protocol, journal and resume',
         'fp32',
       )
+      .option('--device-name <name>', "what reports and titles call this device, e.g. 'lab Raspberry Pi 4' (default: its CPU model)")
       .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
     DEFAULT_CALIBRATION_PROTOCOL,
   ).action(async (o: CalibrateOptions) => {
@@ -82,7 +84,7 @@ export function register(program: Command): void {
       const progress = createProgress();
       const outcome = await runInterruptibly((signal) =>
         calibrate(
-          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true, precisions },
+          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true, precisions, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) },
           {
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
             start({ journal, device, planned, alreadyMeasured }) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as calibrate from './calibrate.js';
 import * as catalog from './catalog.js';
+import * as compare from './compare.js';
 import * as demo from './demo.js';
 import * as exportCommand from './export.js';
 import * as info from './info.js';
@@ -21,4 +22,4 @@ export interface CommandModule {
 }
 
 /** Every command of the CLI, in the order `iotnets --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, predict, search, precision];
+export const COMMANDS: readonly CommandModule[] = [quickstart, list, info, catalog, exportCommand, demo, calibrate, serve, runModel, pareto, select, report, compare, predict, search, precision];

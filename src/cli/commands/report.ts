@@ -19,9 +19,11 @@ import {
   type AnalysisOptions,
 } from './analysis-common.js';
 import { counted } from '../../plural.js';
+import { parseIndexList } from '../../calibrate/subsets.js';
 
 interface ReportOptions extends AnalysisOptions {
-  compare?: string;
+  compare: string[];
+  highlight?: string;
   compareAccuracy?: string;
   output: string;
   formats: string;
@@ -30,12 +32,18 @@ interface ReportOptions extends AnalysisOptions {
   precision?: string;
 }
 
-/** `iotnets report`: a self-contained interactive HTML report and static SVG/PNG figures for one device (or two). */
+/** `iotnets report`: a self-contained interactive HTML report and static SVG/PNG figures for one device or several. */
 export function register(program: Command): void {
   addPrecisionFrontsOption(addSelectionOption(addAnalysisOptions(program.command('report'))))
-    .description('interactive HTML report (offline, self-contained) plus SVG and PNG figures: fronts, selection, memory, two-device comparison')
-    .option('--compare <file>', 'a second results file to compare against')
+    .description('interactive HTML report (offline, self-contained) plus SVG and PNG figures: fronts, selection, memory, device comparisons')
+    .option(
+      '--compare <file>',
+      'another device to compare against (results file or paper:raspi / paper:macbook); repeat it for an N-device view of every device',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option('--compare-accuracy <file>', 'accuracies for --compare (default: --accuracy, else acc in that file)')
+    .option('--highlight <indices>', "catalog indices to circle in red, e.g. the paper's own Raspberry Pi selection 687,611,450,405,306,349,64")
     .option('-o, --output <file.html>', 'the HTML report; figures go beside it as <name>-latency.svg/.png, ...', 'out/report.html')
     .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', 'fp32,fp16,int8')
     .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
@@ -47,19 +55,22 @@ export function register(program: Command): void {
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
       const device = await loadDevice(deviceSource(o, true));
-      const compare = o.compare === undefined
-        ? undefined
-        : await loadDevice(deviceSource({ ...o, results: o.compare, accuracy: o.compareAccuracy ?? o.accuracy }, false));
+      const highlight = o.highlight === undefined ? undefined : parseIndexList(o.highlight, '--highlight');
+      const others = [];
+      for (const results of o.compare) others.push(await loadDevice(deviceSource({ ...o, results, accuracy: o.compareAccuracy ?? o.accuracy }, false)));
+      const compare = others[0];
       const precisions = o.precision === undefined ? [] : await loadPrecisionDevices(o, o.precision);
       const model = buildReportModel({
         device,
         ...(precisions.length > 0 ? { precisions } : {}),
         ...(compare ? { compare } : {}),
+        ...(others.length >= 2 ? { devices: [device, ...others] } : {}),
+        ...(highlight ? { highlight } : {}),
         formats,
         memoryPart: constraints.memoryPart,
         k: selectionSize(o),
         constraints,
-        sources: [...new Set([...device.sources, ...(compare?.sources ?? []), ...precisions.flatMap((p) => p.device.sources)])],
+        sources: [...new Set([...device.sources, ...others.flatMap((d) => d.sources), ...precisions.flatMap((p) => p.device.sources)])],
       });
       await mkdir(dirname(o.output), { recursive: true });
       writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), '-o');

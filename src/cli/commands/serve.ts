@@ -27,6 +27,7 @@ interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
   host: string;
   port: string;
   force?: boolean;
+  deviceName?: string;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -76,6 +77,8 @@ interface ServeSettings {
   readonly threads?: number;
   readonly host: string;
   readonly port: number;
+  /** Overrides the name the page derives for its browser (browser, OS, cores). */
+  readonly deviceName?: string;
 }
 
 /**
@@ -99,7 +102,8 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     inputSeed: INPUT_SEED,
   });
   const useDevice = (body: unknown) => {
-    const device = parseDevice(body, protocol, settings.optimization);
+    const parsed = parseDevice(body, protocol, settings.optimization);
+    const device = serve.deviceName === undefined ? parsed : { ...parsed, name: serve.deviceName };
     if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
   };
   // Refusals are the page's to show, and the operator's to see here.
@@ -177,7 +181,8 @@ export function register(program: Command): void {
       .requiredOption('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl')
       .option('--host <address>', 'address to listen on; 0.0.0.0 lets a phone on the same network connect', '127.0.0.1')
       .option('--port <n>', 'port to listen on (0 = any free port)', '0')
-      .option('--force', 'add to a results file measured on a different device or setup'),
+      .option('--force', 'add to a results file measured on a different device or setup')
+      .option('--device-name <name>', "what reports and titles call the device, e.g. 'my phone' (default: browser, OS and cores, e.g. 'Chrome 120, Android 14, 8 cores')"),
     'paper',
   ).action(async (o: ServeOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
@@ -193,7 +198,7 @@ export function register(program: Command): void {
         console.log(`all ${counted(indices.length, 'network')} are already in ${o.out}; nothing to measure`);
       } else {
         const threads = o.threads !== undefined ? { threads: settings.threads } : {};
-        process.exitCode = await serveUntilMeasured(results, { indices, protocol, settings, ...threads, host: o.host, port });
+        process.exitCode = await serveUntilMeasured(results, { indices, protocol, settings, ...threads, host: o.host, port, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) });
         if (process.exitCode !== 0) return;
       }
     } finally {

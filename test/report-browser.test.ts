@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { parseFormats } from '../src/onnx/formats.js';
 import { reportHtml } from '../src/report/html.js';
 import { loadDevice, vegaBrowserSource } from '../src/report/load-node.js';
+import { memoryBytes, type MemorySized } from '../src/analysis/objectives.js';
+import { FP32 } from '../src/onnx/formats.js';
 import { buildFigures, buildReportModel } from '../src/report/report.js';
 import { chromiumMissing, launchChromium } from './support/chromium.js';
 import { paperData, REPO_ROOT, sharedMissing } from './support/shared.js';
@@ -61,7 +63,7 @@ test('the HTML report renders every chart offline in headless Chromium, with too
     const tip = Object.fromEntries(
       (await page.locator('#tooltip tr').allInnerTexts()).map((row) => row.split('\t').map((cell) => cell.trim()) as [string, string]),
     );
-    assert.deepEqual(Object.keys(tip), ['index', 'space', 'law', 'id', 'params', 'FLOPs', 'latency (ms)', 'accuracy', 'on front']);
+    assert.deepEqual(Object.keys(tip), ['index', 'space', 'law', 'id', 'params', 'FLOPs', 'memory, total, fp32 (KiB)', 'latency (ms)', 'accuracy', 'on front']);
     const hovered = model.latency.selection.find((p) => p.index === Number(tip.index));
     assert.ok(hovered, `tooltip index ${tip.index} is one of the selection`);
     assert.deepEqual(Object.values(tip), [
@@ -71,6 +73,7 @@ test('the HTML report renders every chart offline in headless Chromium, with too
       String(hovered.id),
       hovered.params!.toLocaleString('en-US'),
       hovered.flops!.toLocaleString('en-US'),
+      (memoryBytes(hovered as MemorySized, FP32, 'total') / 1024).toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
       String(Number(hovered.latencyMs.toPrecision(4))),
       `${(hovered.accuracy * 100).toFixed(2)}%`,
       'true',

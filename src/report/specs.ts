@@ -217,14 +217,14 @@ function pointTooltip(rows: readonly PointRow[], memoryPart: string) {
       : []),
     { field: 'accuracy', title: 'accuracy', format: '.2%' },
     { field: 'front', title: 'on front' },
-    { field: 'inBudget', title: 'within the budget' },
+    ...(rows.some((r) => !r.inBudget) ? [{ field: 'inBudget', title: 'within the budget' }] : []),
   ];
 }
 
 /** Text labels of the rows `filter` keeps, inside the chart: right of points near its left edge, left of the others. */
-function indexLabels(x: unknown, y: unknown, filter: string, color = '#000000') {
+function indexLabels(name: string, x: unknown, y: unknown, filter: string, color = '#000000') {
   return {
-    name: `labels-${filter.replace(/\W/g, '')}`,
+    name,
     transform: [{ filter }],
     mark: {
       type: 'text',
@@ -312,7 +312,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
         mark: { type: 'point', ...SELECTED_STYLE },
         encoding: { x, y, tooltip },
       },
-      indexLabels(x, y, 'datum.selected'),
+      indexLabels('labels', x, y, 'datum.selected'),
       ...(highlighted > 0
         ? [
             {
@@ -321,7 +321,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
               mark: { type: 'point', filled: false, stroke: BUDGET_COLOR, strokeWidth: 2.5, size: 240 },
               encoding: { x, y, tooltip },
             },
-            indexLabels(x, y, 'datum.highlighted && !datum.selected', BUDGET_COLOR),
+            indexLabels('highlight-labels', x, y, 'datum.highlighted && !datum.selected', BUDGET_COLOR),
           ]
         : []),
     ],

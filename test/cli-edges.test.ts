@@ -48,3 +48,10 @@ test('--csv prints raw values under snake_case headers: select with budget margi
   assert.equal(lines[0], 'index,space,law,id,params,macs,flops,weight_bytes');
   assert.match(lines[688]!, /^687,random_net_mobilenetv2,s6,10,1515,/);
 });
+
+test('counts agree with their nouns', async () => {
+  const { counted } = await import('../src/plural.ts');
+  assert.equal(counted(1, 'network'), '1 network');
+  assert.equal(counted(0, 'network'), '0 networks');
+  assert.equal(counted(36, 'entry', 'entries'), '36 entries');
+});

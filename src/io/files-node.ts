@@ -60,7 +60,7 @@ export function parsePythonJson(text: string, source: string, what: string): unk
     try {
       return JSON.parse(text.replace(/(:\s*|\[\s*|,\s*)-?(?:NaN|Infinity)\b/g, '$1null'));
     } catch (e) {
-      throw new IotnetsError(`${source}: not valid JSON (${(e as Error).message}); pass ${what}`);
+      throw new IotnetsError(`${source}: not valid JSON (${escapeForMessage((e as Error).message, 160)}); pass ${what}`);
     }
   }
 }

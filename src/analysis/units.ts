@@ -19,7 +19,9 @@ function parseQuantity(text: string, units: Readonly<Record<string, number>>, ba
   if (!m || scale === undefined) {
     throw new IotnetsError(`cannot read ${what} '${text}': write a number with a unit, e.g. ${example}`);
   }
-  return Number(`${m[1]}e${m[2] ?? 0}`) * scale;
+  const value = Number(`${m[1]}e${m[2] ?? 0}`) * scale;
+  if (!Number.isFinite(value)) throw new IotnetsError(`cannot read ${what} '${text}': it is too large to be a finite number; write e.g. ${example}`);
+  return value;
 }
 
 /** Milliseconds from a latency such as '10ms', '0.5s' or '250us'; a unit is required. */

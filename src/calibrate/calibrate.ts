@@ -1,8 +1,7 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
+import { check } from '../errors.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import { check, IotnetsError } from '../errors.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
 import { currentDevice, type DeviceRecord } from '../runtime/device.js';
 import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
@@ -16,6 +15,7 @@ import type { StateDict } from '../graph/tensor.js';
 import { loadOnnxFile } from '../onnx/load-file.js';
 import { journalPathFor, type FileMeasurement, type JournalMeasurement, type TimingRecord } from './journal.js';
 import { precisionResultsPath } from './results-file.js';
+import { checkOutputFile } from '../io/files-node.js';
 import { ResultsWriter } from './results-writer.js';
 
 /**
@@ -96,31 +96,6 @@ export interface CalibrationOutcome {
 
 /** The results file is rewritten at most this often during a run (the journal is the durable record meanwhile). */
 const RESULTS_WRITE_INTERVAL_SECONDS = 5;
-
-/** Throws a one-line error unless `path` can be created (with its missing folders) or overwritten as a file. */
-function checkWritableFile(path: string, option: string): void {
-  const dir = dirname(resolve(path));
-  let dirStat;
-  try {
-    mkdirSync(dir, { recursive: true });
-    dirStat = statSync(dir);
-  } catch {
-    throw new IotnetsError(`cannot write ${path}: cannot create directory ${dir} (a parent is a file or not writable); choose another ${option}`);
-  }
-  check(dirStat.isDirectory(), `cannot write ${path}: ${dir} is not a directory; choose another ${option}`);
-  let fileStat;
-  try {
-    fileStat = statSync(path);
-  } catch {
-    fileStat = undefined;
-  }
-  check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${option}`);
-  try {
-    accessSync(fileStat ? path : dir, constants.W_OK);
-  } catch {
-    throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${option}`);
-  }
-}
 
 const elapsed = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
@@ -223,8 +198,8 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   check(precisions.length > 0, 'no precision to calibrate: pass e.g. --precision fp32,int8');
   const writers = precisions.map((precision) => {
     const out = precisionResultsPath(plan.out, precision);
-    checkWritableFile(out, '--out');
-    checkWritableFile(journalPathFor(out), '--out');
+    checkOutputFile(out, '--out');
+    checkOutputFile(journalPathFor(out), '--out');
     return { precision, out };
   });
   const networks = plannedNetworks(plan);

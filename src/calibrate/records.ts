@@ -1,6 +1,6 @@
 import { CATALOG } from '../catalog/catalog.js';
 import type { DeviceRecord } from '../runtime/device.js';
-import { makeProtocol, protocolLabel, type Protocol, type StopReason } from '../runtime/protocols.js';
+import { makeProtocol, MAX_RUNS, protocolLabel, type Protocol, type StopReason } from '../runtime/protocols.js';
 import { OPTIMIZATION_LEVELS } from '../runtime/optimization.js';
 import { numpyMean, numpyStd, summarizeTimes } from '../runtime/stats.js';
 import type { FileMeasurement, JournalMeasurement } from './journal.js';
@@ -11,9 +11,6 @@ import type { FileMeasurement, JournalMeasurement } from './journal.js';
 
 /** Longest single inference accepted, in ms: ten minutes. Anything slower is a broken clock, not a device. */
 export const MAX_LATENCY_MS = 600_000;
-
-/** Most runs one measurement may hold (warm-up included); the adaptive protocol's default cap is 1000. */
-export const MAX_RUNS = 1_000_000;
 
 /** Most logical cores or threads a device record may claim. */
 export const MAX_CORES = 4096;

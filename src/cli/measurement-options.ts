@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { check } from '../errors.js';
+import { parseInteger } from './network-options.js';
 import {
   makeProtocol,
   PROTOCOL_DEFAULTS,
@@ -44,10 +45,11 @@ export function addMeasurementOptions(command: Command, defaultProtocol: Protoco
     .option('--budget <seconds>', `adaptive: time budget per network (default ${d.budgetSeconds})`);
 }
 
+/** A decimal number (no hex, binary or Infinity, which Number() would take); finite. */
 function parseNumber(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  check(value.trim() !== '' && Number.isFinite(n), `${option} must be a number, got '${value}'`);
+  const n = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
+  check(Number.isFinite(n), `${option} must be a finite decimal number, got '${value}'`);
   return n;
 }
 
@@ -56,10 +58,10 @@ export function parseMeasurementOptions(o: MeasurementOptions): { settings: Sess
   const settings = parseSessionSettings(o.threads, o.optimization);
   const optional = <K extends string>(key: K, value: number | undefined) => (value === undefined ? {} : { [key]: value });
   const protocol = makeProtocol(o.protocol, {
-    ...optional('warmup', parseNumber(o.warmup, '--warmup')),
-    ...optional('runs', parseNumber(o.runs, '--runs')),
-    ...optional('minRuns', parseNumber(o.minRuns, '--min-runs')),
-    ...optional('maxRuns', parseNumber(o.maxRuns, '--max-runs')),
+    ...optional('warmup', o.warmup === undefined ? undefined : parseInteger(o.warmup, '--warmup')),
+    ...optional('runs', o.runs === undefined ? undefined : parseInteger(o.runs, '--runs')),
+    ...optional('minRuns', o.minRuns === undefined ? undefined : parseInteger(o.minRuns, '--min-runs')),
+    ...optional('maxRuns', o.maxRuns === undefined ? undefined : parseInteger(o.maxRuns, '--max-runs')),
     ...optional('targetRelativeCi', parseNumber(o.targetCi, '--target-ci')),
     ...optional('budgetSeconds', parseNumber(o.budget, '--budget')),
   });

@@ -60,8 +60,9 @@ export function networkFromOptions(model: string | undefined, o: NetworkOptions)
 
 /** Parses a whole number from a CLI string, naming the option on failure. */
 export function parseInteger(value: string, option: string): number {
-  check(/^-?\d+$/.test(value.trim()), `${option} must be a whole number, got '${value}'`);
-  return Number(value);
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  check(Number.isSafeInteger(n), `${option} must be a whole number (digits only, at most ${Number.MAX_SAFE_INTEGER}), got '${value}'`);
+  return n;
 }
 
 /** Parses a JSON option value, naming the option on failure. */

@@ -61,9 +61,19 @@ function sameOp(a: Op, b: Op): boolean {
  * Records a network the way its PyTorch forward() runs: each call names the nn.Module it uses
  * (so parameters carry state_dict keys), or none for functional calls.
  */
+/**
+ * Bounds on a network's size, checked as it is built so that absurd arguments (a width, a depth or a class count in
+ * the millions) are one line before anything large is allocated: 2^28 parameters (1 GiB of float32 weights), 2^28
+ * elements in any one activation, 100,000 operations. The largest catalog network is far below each.
+ */
+export const GRAPH_LIMITS = { parameters: 2 ** 28, activationElements: 2 ** 28, nodes: 100_000 } as const;
+
+const elements = (shape: Shape) => shape.reduce((n, d) => n * d, 1);
+
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly modules = new Map<string, Module>();
+  private parameters = 0;
   /** The network input. */
   readonly input: Value;
 
@@ -82,6 +92,11 @@ export class GraphBuilder {
     const where = `${this.name}${module ? ` ${module}` : ''} (${op.kind})`;
     const shapes = inputs.map((v) => v.shape);
     const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, where);
+    check(this.nodes.length < GRAPH_LIMITS.nodes, `${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
+    check(
+      elements(shape) <= GRAPH_LIMITS.activationElements,
+      () => `${where}: an activation of ${elements(shape)} elements per sample, over ${GRAPH_LIMITS.activationElements}; choose smaller model arguments or input`,
+    );
     if (module !== undefined) this.register(module, op, shapes[0]!, where);
     const node: Node = { id: this.nodes.length, op, inputs: inputs.map((v) => v.id), shape, ...(module !== undefined ? { module } : {}) };
     this.nodes.push(node);
@@ -104,6 +119,11 @@ export class GraphBuilder {
       }
       return;
     }
+    this.parameters += params.reduce((n, p) => n + elements(p.shape), 0);
+    check(
+      this.parameters <= GRAPH_LIMITS.parameters,
+      () => `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${where}; choose smaller model arguments or fewer classes`,
+    );
     this.modules.set(name, { name, op, params });
   }
 

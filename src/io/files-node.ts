@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { escapeForMessage, IotnetsError } from '../errors.js';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { check, escapeForMessage, IotnetsError } from '../errors.js';
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file; check the path',
@@ -139,5 +139,42 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Throws a one-line error naming `option` unless `path` names a file that can be created or overwritten, checking
+ * without writing anything: missing folders are fine as long as they can be created (writers create them).
+ */
+export function checkOutputFile(path: string, option: string): void {
+  check(path.trim() !== '', `${option} is empty; name the file to write`);
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) return checkOutputDirectory(dir, option);
+  check(statSync(dir).isDirectory(), `cannot write ${path}: ${dir} is not a directory; choose another ${option}`);
+  let fileStat;
+  try {
+    fileStat = statSync(path);
+  } catch {
+    fileStat = undefined;
+  }
+  check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${option}`);
+  try {
+    accessSync(fileStat ? path : dir, constants.W_OK);
+  } catch {
+    throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${option}`);
+  }
+}
+
+/** Throws a one-line error naming `option` unless `path` is an existing writable directory or can be created as one. */
+export function checkOutputDirectory(path: string, option: string): void {
+  check(path.trim() !== '', `${option} is empty; name the directory to write into`);
+  // The nearest existing ancestor decides: it must be a writable directory for the rest to be created in it.
+  let existing = resolve(path);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  check(statSync(existing).isDirectory(), `cannot write ${path}: ${existing} is a file, not a directory; choose another ${option}`);
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    throw new IotnetsError(`cannot write ${path}: permission denied on ${existing}; choose another ${option}`);
   }
 }

@@ -1,5 +1,6 @@
-import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { escapeForMessage, IotnetsError } from '../errors.js';
 import { processAlive } from './files-node.js';
 
@@ -101,6 +102,7 @@ export function acquireOutputLock(out: string, option: string): OutputLock {
   for (let attempt = 0; attempt < 5; attempt++) {
     let created: boolean;
     try {
+      mkdirSync(dirname(path), { recursive: true });
       created = createExclusive(path, text);
     } catch (e) {
       throw new IotnetsError(`cannot create the lock ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable ${option}`);

@@ -1,5 +1,5 @@
 import onnxProto, { type onnx } from 'onnx-proto';
-import { IotnetsError } from '../errors.js';
+import { escapeForMessage, IotnetsError } from '../errors.js';
 
 const proto = onnxProto.onnx;
 
@@ -51,7 +51,7 @@ function defect(model: onnx.ModelProto): string | undefined {
 /** Decodes and checks an ONNX model file; a truncated or corrupt file gives a one-line IotnetsError naming `fileName`. */
 export function readOnnxModel(bytes: Uint8Array, fileName: string): onnx.ModelProto {
   const fail = (why: string) =>
-    new IotnetsError(`${fileName} is not a valid ONNX model (truncated or corrupt: ${why}); export it again with \`iotnets export\``);
+    new IotnetsError(`${fileName} is not a valid ONNX model (truncated or corrupt: ${escapeForMessage(why, 160)}); export it again with \`iotnets export\``);
   if (bytes.length === 0) throw fail('the file is empty');
   let model: onnx.ModelProto;
   try {

@@ -119,6 +119,9 @@ export const PROTOCOL_DEFAULTS = {
   budgetSeconds: 5,
 } as const;
 
+/** Most runs (warm-up included) one network may be timed for: the journal keeps every run. */
+export const MAX_RUNS = 1_000_000;
+
 const wholeAtLeast = (value: number, min: number, option: string) =>
   check(Number.isInteger(value) && value >= min, `${option} must be a whole number >= ${min}, got ${value}`);
 
@@ -141,10 +144,12 @@ export function makeProtocol(name: string, settings: ProtocolSettings = {}): Pro
   wholeAtLeast(s.warmup, 0, '--warmup');
   if (name === 'fixed') {
     wholeAtLeast(s.runs, 1, '--runs');
+    check(s.warmup + s.runs <= MAX_RUNS, `--warmup plus --runs must be at most ${MAX_RUNS}, got ${s.warmup + s.runs}`);
     return { name, warmup: s.warmup, runs: s.runs };
   }
   wholeAtLeast(s.minRuns, 3, '--min-runs');
   wholeAtLeast(s.maxRuns, s.minRuns, '--max-runs');
+  check(s.warmup + s.maxRuns <= MAX_RUNS, `--warmup plus --max-runs must be at most ${MAX_RUNS}, got ${s.warmup + s.maxRuns}`);
   check(s.targetRelativeCi > 0 && s.targetRelativeCi < 1, `--target-ci must be a fraction in (0, 1), got ${s.targetRelativeCi}`);
   check(s.budgetSeconds > 0, `--budget must be a positive number of seconds, got ${s.budgetSeconds}`);
   return {

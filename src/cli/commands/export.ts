@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { networkLabel } from '../../catalog/index.js';
-import { writeFileAtomic } from '../../io/files-node.js';
+import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { addNetworkOptions, addWeightsOptions, networkFromOptions, weightsFromOptions, type NetworkOptions, type WeightsOptions } from '../network-options.js';
 import { formatBytes } from '../format.js';
 import { addPrecisionOptions, exportWithOptions, precisionFromOptions, type PrecisionCliOptions } from '../precision-options.js';
@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .description('write one network as an ONNX model (opset 17, input [N,3,H,W] `input`, output `logits`), in fp32 or a reduced precision')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .action(async (model: string | undefined, o: ExportOptions, command: Command) => {
+      checkOutputFile(o.output, '-o');
       const { network, weights: own } = networkFromOptions(model, o);
       const label = networkLabel(network);
       precisionFromOptions(o, network.graph);

@@ -26,7 +26,7 @@ import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { counted } from '../../plural.js';
 import { expandOnnxSources } from '../../onnx/load-file.js';
-import { readJsonFile, writeFileAtomic } from '../../io/files-node.js';
+import { checkOutputFile, readJsonFile, writeFileAtomic } from '../../io/files-node.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { loadResults } from '../../report/load-node.js';
 import { formatCsv, formatTable, printJson } from '../format.js';
@@ -155,6 +155,7 @@ function registerFit(predict: Command): void {
     .option('--seed <n>', 'seed of the diverse choice with --k', '0')
     .option('--out <file>', 'model file to write', 'latency-model.json')
     .action(async (o: { results: string; k?: string; seed: string; out: string }) => {
+      checkOutputFile(o.out, '--out');
       const k = o.k === undefined ? undefined : positive(o.k, '--k');
       const model = await fitAndSave(o.results, o.out, (networks) => {
         if (k === undefined) return networks;
@@ -269,6 +270,7 @@ export function register(program: Command): void {
       const latencyModel = readModel(o.device);
       if (o.results !== undefined) {
         check(o.out !== undefined, '--results needs --out FILE for the annotated copy');
+        checkOutputFile(o.out, '--out');
         const measured = await loadMeasuredDevice(o.results);
         writeFileAtomic(o.out, `${JSON.stringify(withPredictions(measured.measurements, latencyModel), null, 4)}\n`, '--out');
         console.log(`${measured.measurements.length} entries of ${o.results} with t_pred on ${latencyModel.device.name}; wrote ${o.out}`);

@@ -5,6 +5,7 @@ import { journalPathFor } from '../../calibrate/journal.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import * as calibrateCommand from './calibrate.js';
 import * as reportCommand from './report.js';
+import { checkOutputDirectory } from '../../io/files-node.js';
 
 interface QuickstartOptions {
   out: string;
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where results and reports go', 'out/quickstart')
     .option('--fresh', 'discard the measurements of an earlier quickstart in --out and measure again')
     .action(async (o: QuickstartOptions) => {
+      checkOutputDirectory(o.out, '--out');
       const results = join(o.out, 'this-machine.json');
       const journal = journalPathFor(results);
       if (o.fresh) {

@@ -3,7 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseFormats } from '../../onnx/formats.js';
 import { check } from '../../errors.js';
-import { writeFileAtomic } from '../../io/files-node.js';
+import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { reportHtml } from '../../report/html.js';
 import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';
 import { renderPng, renderSvg } from '../../report/render-node.js';
@@ -52,6 +52,7 @@ export function register(program: Command): void {
         /\.html?$/i.test(o.output),
         `-o ${o.output}: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)`,
       );
+      checkOutputFile(o.output, '-o');
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
       const device = await loadDevice(deviceSource(o, true));

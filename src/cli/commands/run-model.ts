@@ -6,7 +6,7 @@ import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { parseIndexList } from '../../calibrate/subsets.js';
-import { check, IotnetsError } from '../../errors.js';
+import { check, escapeForMessage, IotnetsError } from '../../errors.js';
 import { currentDevice, deviceLabel } from '../../runtime/device.js';
 import { measureNetwork } from '../../runtime/measure.js';
 import { bindStateDict } from '../../weights/bind.js';
@@ -49,6 +49,14 @@ export function register(program: Command): void {
     check(existsSync(o.models) && statSync(o.models).isDirectory(), `--models ${o.models}: no such directory; pass the folder holding the <runid>_ckpt.t7 files`);
     const trained = catalogAccuracies(loadAccuracyFile(o.accuracy));
     const indices = o.indices === undefined ? HIGHLIGHTED_NETWORKS : parseIndexList(o.indices);
+    // Run ids come from a file: one such as ../x must not lead a checkpoint path out of --models.
+    for (const index of indices) {
+      const runid = trained.get(index)?.runid;
+      check(
+        runid === undefined || (/^[\w.-]+$/.test(runid) && !/^\.+$/.test(runid)),
+        () => `${o.accuracy} gives network #${index} the run id '${escapeForMessage(runid!)}', which is not a plain file name; fix the file`,
+      );
+    }
     const device = currentDevice(settings, protocol);
     if (!o.json) console.log(`device: ${deviceLabel(device)}\n`);
     const rows = [];

@@ -3,7 +3,7 @@ import { withSafetyBound } from '../../analysis/interval.js';
 import { describeConstraints, GOALS, nearMisses, rankUnder, type Goal } from '../../analysis/select.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
-import { writeFileAtomic } from '../../io/files-node.js';
+import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { parseFormat } from '../../onnx/formats.js';
 import { loadDevice } from '../../report/load-node.js';
 import { initWeights } from '../../weights/init.js';
@@ -45,6 +45,7 @@ export function register(program: Command): void {
     .option('--json', 'print the chosen networks as JSON')
     .option('--csv', 'print the chosen networks as CSV (latency in ms, accuracy as a fraction, memory in bytes)')
     .action(async (o: SelectOptions) => {
+      if (o.export !== undefined) checkOutputFile(o.export, '--export');
       const constraints = constraintsFromOptions(o);
       parseFormat(o.precision ?? 'fp32');
       const top = parseInteger(o.top, '--top');

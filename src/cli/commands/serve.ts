@@ -1,7 +1,8 @@
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
 import { measurementRecord } from '../../calibrate/calibrate.js';
-import type { JournalMeasurement } from '../../calibrate/journal.js';
+import { journalPathFor, type JournalMeasurement } from '../../calibrate/journal.js';
+import { checkOutputFile } from '../../io/files-node.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check, escapeForMessage } from '../../errors.js';
@@ -189,6 +190,8 @@ export function register(program: Command): void {
     const port = parseInteger(o.port, '--port');
     check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
     const { indices, calibrationSet } = catalogSelection(o);
+    checkOutputFile(o.out, '--out');
+    checkOutputFile(journalPathFor(o.out), '--out');
     const results = new ResultsWriter(o.out, {
       warn: (message) => process.stderr.write(`warning: ${message}\n`),
       ...(o.force ? { force: true } : {}),

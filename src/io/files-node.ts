@@ -142,15 +142,29 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** Why `dir` cannot be used or created as a directory (its nearest existing ancestor decides), or undefined. */
+function directoryProblem(dir: string): string | undefined {
+  let existing = resolve(dir);
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) {
+    return existing === resolve(dir) ? `${dir} is a file, not a directory` : `cannot create directory ${dir} (a parent is a file or not writable)`;
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    return existing === resolve(dir) ? 'permission denied' : `cannot create directory ${dir} (a parent is a file or not writable)`;
+  }
+  return undefined;
+}
+
 /**
  * Throws a one-line error naming `option` unless `path` names a file that can be created or overwritten, checking
  * without writing anything: missing folders are fine as long as they can be created (writers create them).
  */
 export function checkOutputFile(path: string, option: string): void {
   check(path.trim() !== '', `${option} is empty; name the file to write`);
-  const dir = dirname(resolve(path));
-  if (!existsSync(dir)) return checkOutputDirectory(dir, option);
-  check(statSync(dir).isDirectory(), `cannot write ${path}: ${dir} is not a directory; choose another ${option}`);
+  const problem = directoryProblem(dirname(resolve(path)));
+  check(problem === undefined, () => `cannot write ${path}: ${problem}; choose another ${option}`);
   let fileStat;
   try {
     fileStat = statSync(path);
@@ -159,22 +173,15 @@ export function checkOutputFile(path: string, option: string): void {
   }
   check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${option}`);
   try {
-    accessSync(fileStat ? path : dir, constants.W_OK);
+    if (fileStat) accessSync(path, constants.W_OK);
   } catch {
     throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${option}`);
   }
 }
 
-/** Throws a one-line error naming `option` unless `path` is an existing writable directory or can be created as one. */
+/** Throws a one-line error naming `option` unless `path` is a writable directory or can be created as one. */
 export function checkOutputDirectory(path: string, option: string): void {
   check(path.trim() !== '', `${option} is empty; name the directory to write into`);
-  // The nearest existing ancestor decides: it must be a writable directory for the rest to be created in it.
-  let existing = resolve(path);
-  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
-  check(statSync(existing).isDirectory(), `cannot write ${path}: ${existing} is a file, not a directory; choose another ${option}`);
-  try {
-    accessSync(existing, constants.W_OK);
-  } catch {
-    throw new IotnetsError(`cannot write ${path}: permission denied on ${existing}; choose another ${option}`);
-  }
+  const problem = directoryProblem(path);
+  check(problem === undefined, () => `cannot write into ${path}: ${problem}; choose another ${option}`);
 }

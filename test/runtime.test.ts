@@ -137,7 +137,10 @@ test('protocol settings are validated and recorded', () => {
   assert.throws(() => makeProtocol('fixed', { runs: 0 }), /--runs must be a whole number >= 1/);
   assert.throws(() => makeProtocol('adaptive', { targetRelativeCi: 2 }), /--target-ci/);
   assert.throws(() => makeProtocol('best'), IotnetsError);
-  assert.throws(() => parseSessionSettings('0', undefined), /--threads must be a whole number in 1\.\./);
+  for (const threads of ['0', '1e9', '2.5', '100000']) {
+    assert.throws(() => parseSessionSettings(threads, undefined), new RegExp(`--threads must be a whole number in 1\\.\\.\\d+ \\(4 per logical core of this machine\\), got '${threads}'`));
+  }
+  assert.throws(() => makeProtocol('fixed', { warmup: 1, runs: 1_000_000 }), /--warmup plus --runs must be at most 1000000, got 1000001/);
 });
 
 test('device record: machine, software and setup; differences only in stable fields count', () => {

@@ -59,7 +59,7 @@ function chooseKernel(x: readonly Float64Array[], residual: Float64Array, seed: 
 }
 
 /** Bootstrap members of the tree ensemble (bagging steadies the mean; out-of-bag rows give honest residuals). */
-const DEFAULT_MEMBERS = 8;
+const DEFAULT_MEMBERS = 16;
 
 function bootstrapRows(n: number, rng: RandomState): Int32Array {
   return Int32Array.from({ length: n }, () => rng.randintScalar(0, n));

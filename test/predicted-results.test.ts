@@ -79,6 +79,9 @@ test('select, pareto and report read predicted results and say so; select --safe
   assert.equal(report.status, 0, report.stderr);
   assert.match(readFileSync(html, 'utf8'), /Raspberry Pi 3B\+ \(paper\) \(predicted\)/);
 
+  const tight = runCli(['select', '--results', file, '--max-latency', '1ms', '--safety', '0.9']);
+  assert.match(tight.stderr, /^iotnets: no network meets latency <= 1\.00 ms \(the fastest one's safe bound is [\d.]+ ms\); relax a constraint\n$/);
+
   const measured = runCli(['select', '--results', 'paper:raspi', '--max-latency', '20ms', '--safety', '0.9']);
   assert.equal(measured.status, 1);
   assert.match(measured.stderr, /^iotnets: --safety needs predicted results \(written by `iotnets predict --out`\); paper:raspi holds measurements/);

@@ -67,7 +67,9 @@ export function requireFeasible<T extends NetworkCandidate>(points: readonly T[]
   const feasible = applyConstraints(points, c);
   if (feasible.length === 0) {
     const closest = [
-      c.maxLatencyMs !== undefined ? `the fastest takes ${formatLatency(Math.min(...points.map(budgetLatency)))}` : undefined,
+      c.maxLatencyMs !== undefined
+        ? `the fastest ${points.some((p) => p.budgetLatencyMs !== undefined) ? "one's safe bound is" : 'takes'} ${formatLatency(Math.min(...points.map(budgetLatency)))}`
+        : undefined,
       c.maxMemoryBytes !== undefined ? `the smallest needs ${formatBytesIn(Math.min(...points.map((p) => memoryOf(p, c))), c.memoryUnit)}` : undefined,
       c.minAccuracy !== undefined ? `the most accurate reaches ${(Math.max(...points.map((p) => p.accuracy)) * 100).toFixed(2)}%` : undefined,
     ].filter((s) => s !== undefined);

@@ -99,6 +99,14 @@ export function roundHalfToEven(v: number): number {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
+/** The exponent e with 2^e <= a < 2^(e+1), for a finite a > 0. */
+export function binaryExponent(a: number): number {
+  const e = Math.floor(Math.log2(a));
+  // log2 may be off by one next to powers of two.
+  if (2 ** e > a) return e - 1;
+  return 2 ** (e + 1) <= a ? e + 1 : e;
+}
+
 /**
  * The nearest value of the float layout to `x`: ties to even, gradual underflow through subnormals, and saturation
  * at the largest finite value instead of overflow to infinity (so are ±Infinity); NaN stays NaN, zeros keep their sign.
@@ -108,10 +116,7 @@ export function roundToFloat(x: number, format: FloatLayout): number {
   const { emin, max } = floatLimits(format);
   const a = Math.abs(x);
   if (a >= max) return Math.sign(x) * max;
-  let e = Math.floor(Math.log2(a));
-  // log2 may be off by one next to powers of two.
-  if (2 ** e > a) e -= 1;
-  else if (2 ** (e + 1) <= a) e += 1;
+  const e = binaryExponent(a);
   const quantum = 2 ** (Math.max(e, emin) - format.mantissa);
   return Math.sign(x) * Math.min(roundHalfToEven(a / quantum) * quantum, max);
 }

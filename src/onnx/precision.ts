@@ -1,6 +1,6 @@
 import onnxProto, { type onnx } from 'onnx-proto';
 import { check } from '../errors.js';
-import { FP32, largestFinite, roundAllToFloat, roundToFloat, type FloatLayout, type NumberFormat } from './formats.js';
+import { binaryExponent, FP32, largestFinite, roundAllToFloat, roundToFloat, type FloatLayout, type NumberFormat } from './formats.js';
 import { quantizeQdq, type Calibration } from './quantize.js';
 import { DataType, dimsOf, floatsOf, metadata, tensorProto, withGraph } from './tensors.js';
 
@@ -23,9 +23,7 @@ export function float16Bits(x: number): number {
   const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
   const a = Math.abs(v);
   if (a < 2 ** -14) return sign | (a / 2 ** -24);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e -= 1;
-  else if (2 ** (e + 1) <= a) e += 1;
+  const e = binaryExponent(a);
   return sign | ((e + 15) << 10) | ((a / 2 ** e - 1) * 1024);
 }
 

@@ -24,7 +24,8 @@ class PyCallable {
 
 /** An IotnetsError for a checkpoint that cannot be parsed. */
 export function corruptCheckpoint(fileName: string, detail: string): IotnetsError {
-  return new IotnetsError(`${fileName}: truncated or corrupt PyTorch checkpoint (${detail}); re-download or re-save it`);
+  // Details quote names and keys from the file: escaped, so a message stays one line.
+  return new IotnetsError(`${fileName}: truncated or corrupt PyTorch checkpoint (${escapeForMessage(detail, 200)}); re-download or re-save it`);
 }
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);

@@ -112,7 +112,7 @@ const CODE_TO_DTYPE: Record<string, DType> = {
 const DTYPE_TO_CODE = Object.fromEntries(Object.entries(CODE_TO_DTYPE).map(([code, dtype]) => [dtype, code])) as Record<DType, string>;
 
 function corrupt(fileName: string, detail: string): IotnetsError {
-  return new IotnetsError(`${fileName}: truncated or corrupt safetensors file (${detail}); re-download or re-convert it`);
+  return new IotnetsError(`${fileName}: truncated or corrupt safetensors file (${escapeForMessage(detail, 200)}); re-download or re-convert it`);
 }
 
 /** The reference implementation's bound on the JSON header. */

@@ -235,7 +235,12 @@ async function runSearch(o: SearchOptions): Promise<void> {
   try {
     if (o.trainer === undefined) {
       replayJournal(setup.study, journal);
-      return await report(o, setup, journal);
+      await report(o, setup, journal);
+      const [next] = setup.study.ask(1, new Set(pendingTrials(journal).map((p) => p.key)));
+      if (next && !o.json) {
+        console.log(`next to train: ${candidateLabel(next.candidate)} (predicted ${percent(next.mean)} ± ${(2 * next.std * 100).toFixed(2)}); train with --trainer CMD, or hand it out with \`search ask --out ${o.out}\``);
+      }
+      return;
     }
     const started = performance.now();
     let finished = 0;

@@ -11,7 +11,9 @@ function bareCheckout(): string {
   const root = join(mkdtempSync(join(tmpdir(), 'iotnets-clone-')), 'iotnets');
   const files = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(files.status, 0, files.stderr);
-  for (const file of files.stdout.split('\0').filter((f) => f !== '' && existsSync(join(REPO_ROOT, f)))) {
+  // node_modules is linked below (a symlinked node_modules is not matched by .gitignore's `node_modules/`).
+  const copied = files.stdout.split('\0').filter((f) => f !== '' && f.split('/')[0] !== 'node_modules' && existsSync(join(REPO_ROOT, f)));
+  for (const file of copied) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
     cpSync(join(REPO_ROOT, file), join(root, file));
   }

@@ -7,27 +7,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calibrate, DEFAULT_CALIBRATION_PROTOCOL, type CalibrationSeconds } from '../src/calibrate/calibrate.js';
+import { calibrate, type CalibrationSeconds } from '../src/calibrate/calibrate.js';
 import { readJournal } from '../src/calibrate/journal.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { exportOnnx } from '../src/onnx/export.js';
-import { currentDevice, deviceLabel } from '../src/runtime/device.js';
+import { deviceLabel } from '../src/runtime/device.js';
+import { currentDevice, defaultSessionSettings } from '../src/runtime/device-node.js';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { WEIGHT_SEED } from '../src/runtime/measure.js';
-import { makeProtocol, protocolLabel } from '../src/runtime/protocols.js';
-import { defaultSessionSettings } from '../src/runtime/session.js';
+import { DEFAULT_PROTOCOL, makeProtocol, protocolLabel } from '../src/runtime/protocols.js';
 import { sortedMedian } from '../src/runtime/stats.js';
 import { initWeights } from '../src/weights/init.js';
 
 const stride = Number(process.env.IOTNETS_BENCH_STRIDE ?? 8);
 const repeats = Number(process.env.IOTNETS_BENCH_REPEATS ?? 3);
-const protocols = (process.env.IOTNETS_BENCH_PROTOCOLS ?? `${DEFAULT_CALIBRATION_PROTOCOL},paper`).split(',').map((name) => makeProtocol(name));
+const protocols = (process.env.IOTNETS_BENCH_PROTOCOLS ?? `${DEFAULT_PROTOCOL},paper`).split(',').map((name) => makeProtocol(name));
 const settings = defaultSessionSettings();
 const median = (xs: readonly number[]) => sortedMedian([...xs].sort((a, b) => a - b));
 const ms = (from: number) => performance.now() - from;
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const times = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
 
-console.log(`device: ${deviceLabel(currentDevice(settings, protocols[0]!))}`);
+console.log(`device: ${deviceLabel(currentDevice(NODE_ENGINE, settings, protocols[0]!))}`);
 console.log(`load average (1, 5, 15 min) at start: ${load()}`);
 
 // 1. Export of the whole catalog, as calibrate prepares each network.
@@ -71,7 +72,7 @@ async function calibrationRun(protocol: (typeof protocols)[number]): Promise<Run
   const dir = mkdtempSync(join(tmpdir(), 'iotnets-bench-'));
   try {
     const outcome = await calibrate(
-      { indices, out: join(dir, 'results.json'), settings, protocol },
+      { indices, out: join(dir, 'results.json'), engine: NODE_ENGINE, settings, protocol },
       { warn: (m) => console.warn(m), start: () => {}, measured: () => {} },
     );
     const measurements = readJournal(outcome.journal).measurements;
@@ -99,7 +100,7 @@ for (const [i, protocol] of protocols.entries()) {
   const typical = byShare[(byShare.length - 1) >> 1]!;
   const s = typical.seconds;
   const share = (x: number) => percent(x / s.wall);
-  const isDefault = protocol.name === DEFAULT_CALIBRATION_PROTOCOL ? ", calibrate's default" : '';
+  const isDefault = protocol.name === DEFAULT_PROTOCOL ? ", calibrate's default" : '';
   console.log(`  ${protocolLabel(protocol)}${isDefault}: ${(median(runs[i]!.map((run) => run.seconds.wall))).toFixed(1)} s wall`);
   console.log(
     `    per-network latency: median t_avg ${median(runs[i]!.map((run) => run.medianTAvg)).toFixed(3)} ms, ` +

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResults } from '../src/analysis/results.js';
-import { measurementRecord } from '../src/calibrate/calibrate.js';
+import { measurementRecord } from '../src/calibrate/measure-catalog.js';
 import { parseJournal } from '../src/calibrate/journal.js';
 import { resultsDocument } from '../src/calibrate/results-file.js';
 import { catalogAccuracies, parseAccuracyCsv, parseAccuracyJson } from '../src/catalog/accuracy.js';
@@ -17,7 +17,8 @@ import { parsePythonJson } from '../src/io/files-node.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { readOnnxModel } from '../src/onnx/read.js';
 import { Sfc32 } from '../src/rng/sfc32.js';
-import { currentDevice } from '../src/runtime/device.js';
+import { currentDevice } from '../src/runtime/device-node.js';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { makeProtocol } from '../src/runtime/protocols.js';
 import { numpyMean, numpyStd, summarizeTimes } from '../src/runtime/stats.js';
 import { initWeights } from '../src/weights/init.js';
@@ -48,7 +49,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 /** A small journal as `iotnets calibrate` writes it: a device line and a few measurements of real catalog networks. */
 function journalSeed(): Uint8Array {
   const protocol = makeProtocol('fixed', { warmup: 1, runs: 4 });
-  const device = { type: 'device', ...currentDevice({ threads: 1, optimization: 'all' }, protocol) };
+  const device = { type: 'device', ...currentDevice(NODE_ENGINE, { threads: 1, optimization: 'all' }, protocol) };
   const lines = [device, ...[677, 678, 1217].map((index, k) => {
     const timesMs = [3 + k, 1 + k, 1.5 + k, 1.25 + k, 2 + k];
     const kept = timesMs.slice(1);

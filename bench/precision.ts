@@ -11,11 +11,13 @@ import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { resolveNetwork, type NetworkRef } from '../src/catalog/index.js';
 import { summarize } from '../src/graph/summary.js';
 import { parseFormat, parseFormats } from '../src/onnx/formats.js';
-import { deviceLabel, currentDevice } from '../src/runtime/device.js';
+import { deviceLabel } from '../src/runtime/device.js';
+import { currentDevice } from '../src/runtime/device-node.js';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { WEIGHT_SEED } from '../src/runtime/measure.js';
 import { openSession } from '../src/runtime/session.js';
 import { RandomState } from '../src/rng/random-state.js';
-import { checkPrecisions } from '../src/runtime/precision-check.js';
+import { checkPrecisions } from '../src/runtime/precision-check-node.js';
 import { exportInPrecision, randomCalibrationInputs } from '../src/runtime/precision.js';
 import { makeProtocol } from '../src/runtime/protocols.js';
 import { sortedMedian } from '../src/runtime/stats.js';
@@ -33,7 +35,7 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const PRECISIONS = ['fp32', 'fp16', 'int8'].map((p) => parseFormat(p));
 const BIG_MACS = 50e6;
 
-console.log(`device: ${deviceLabel(currentDevice(settings, protocol))}; 1 thread, the three forms in turn for ${runs} timed rounds after ${WARMUP} warm-up`);
+console.log(`device: ${deviceLabel(currentDevice(NODE_ENGINE, settings, protocol))}; 1 thread, the three forms in turn for ${runs} timed rounds after ${WARMUP} warm-up`);
 console.log(`load average (1, 5, 15 min) at start: ${load()}`);
 
 // 1. Latency and file size per precision on a spread of each space.
@@ -50,9 +52,9 @@ for (const space of spaces) {
     const row = { space, index: entry.index, macs, ms: {} as Record<string, number>, bytes: {} as Record<string, number> };
     const sessions = [];
     for (const precision of PRECISIONS) {
-      const model = await exportInPrecision(graph, weights, precision);
+      const model = await exportInPrecision(NODE_ENGINE, graph, weights, precision);
       row.bytes[precision.name] = model.length;
-      const session = await openSession(model, graph.inputShape, settings);
+      const session = await openSession(NODE_ENGINE, model, graph.inputShape, settings);
       new RandomState(1).fillStandardNormal(session.input);
       sessions.push({ precision, session, times: [] as number[] });
     }

@@ -9,11 +9,12 @@
 import { existsSync } from 'node:fs';
 import type { FeatureFamily } from '../src/predict/features.js';
 import { resolve } from 'node:path';
-import { evaluationTable, loadMeasuredDevice, noiseFloor, repeatResultsPath, type EvaluationRow } from '../src/cli/commands/predict.js';
+import { loadMeasuredDevice, noiseFloor, repeatResultsPath } from '../src/predict/measured-node.js';
+import { evaluationTable, type EvaluationRow } from '../src/report/evaluation-table.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { evaluatePredictor, type CalibrationSets } from '../src/predict/evaluate.js';
 import { BUDGETS } from '../src/predict/metrics.js';
-import { formatTable } from '../src/cli/format.js';
+import { formatTable } from '../src/report/text.js';
 import { catalogFeatures, latencyFeatures } from '../src/predict/features.js';
 import { fitLatencyModel, outOfRange, predictLatencyMs } from '../src/predict/model.js';
 import { journalPathFor, readJournal } from '../src/calibrate/journal.js';

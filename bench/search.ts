@@ -8,7 +8,7 @@ import { parseFormat } from '../src/onnx/formats.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { catalogAccuracies } from '../src/catalog/accuracy.js';
 import { loadAccuracyFile } from '../src/catalog/load-file.js';
-import { loadResults } from '../src/report/load-node.js';
+import { loadResults } from '../src/analysis/results-node.js';
 import { chooseCalibrationSet } from '../src/predict/chooser.js';
 import { latencyFeatures } from '../src/predict/features.js';
 import { fitLatencyModel } from '../src/predict/model.js';
@@ -24,7 +24,7 @@ import { sizeCandidate } from '../src/search/sized.js';
 import { evaluateCandidate, Study, type EvaluatedCandidate } from '../src/search/study.js';
 import { AccuracySurrogate } from '../src/search/surrogate.js';
 import { listSpaces } from '../src/zoo/index.js';
-import { formatTable } from '../src/cli/format.js';
+import { formatTable } from '../src/report/text.js';
 import { IotnetsError } from '../src/errors.js';
 
 const splitsArg = process.argv.indexOf('--splits');

@@ -23,6 +23,7 @@ import {
   type NetworkPoint,
   type Objective,
 } from '../src/analysis/index.js';
+import { describeLatencyStatistic, latencyStatistic } from '../src/analysis/results.js';
 import { parseAccuracyCsv, parseAccuracyJson } from '../src/catalog/accuracy.js';
 import { catalogEntry, catalogGraph } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
@@ -237,6 +238,22 @@ describe('results files', () => {
     assert.deepEqual(results.measurements.map((m) => [m.index, m.predictedMs]), [[687, 6.5], [1527, undefined]]);
     const wrapped = parseResults({ device: 'MacBook', results: [entry()] }, 'r.json');
     assert.equal(wrapped.device?.name, 'MacBook');
+  });
+
+  test('the latency is the median when a file has t_median (mean 0.545 ms, median 0.317 ms: #687 of a full run), else t_avg', () => {
+    const calibrated = parseResults([entry({ t_avg: 0.545, t_median: 0.317, t_p90: 0.6, runs: 40 })], 'r.json').measurements[0]!;
+    assert.deepEqual(
+      [calibrated.latencyMs, calibrated.latencyStatistic, calibrated.meanMs, calibrated.p90Ms, calibrated.runs],
+      [0.317, 'median', 0.545, 0.6, 40],
+    );
+    const paper = parseResults([entry()], 'r.json').measurements;
+    assert.deepEqual([paper[0]!.latencyMs, paper[0]!.latencyStatistic], [5.97, 'mean']);
+    assert.equal(latencyStatistic(paper), 'mean');
+    assert.equal(latencyStatistic([calibrated, ...paper]), 'mixed');
+    assert.equal(describeLatencyStatistic('median'), "latency = median of each network's timed runs (t_median)");
+    assert.deepEqual(parseResults([entry({ t_median: 0 })], 'r.json').problems.map((p) => p.message), [
+      'entry 0 (random_net_mobilenetv2/s6/10) has t_median 0, not a positive number of ms',
+    ]);
   });
 
   test('unusable entries are listed as problems, each naming the entry', () => {

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { REPO_ROOT } from './support/shared.js';
 
 /** Stages of the data flow that must run in a browser page as they run in Node (no fs, no native modules). */
-const CORE_DIRS = ['rng', 'graph', 'zoo', 'catalog', 'weights', 'onnx', 'analysis', 'predict', 'search', 'report'];
+const CORE_DIRS = ['rng', 'graph', 'zoo', 'catalog', 'weights', 'onnx', 'runtime', 'analysis', 'predict', 'search', 'report'];
 
 /** Explicit Node-side loaders and renderers live beside the core under these names. */
 const NODE_EDGE = /(-node|load-file)\.ts$/;

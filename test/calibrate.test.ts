@@ -71,12 +71,12 @@ test('journal: a torn last line is reported and cut before the next append; a ba
   assert.equal(journalPathFor('/a/out'), '/a/out.journal.jsonl');
 });
 
-test("results file: the paper's fields with sorted keys in catalog order, acc and runid from an accuracy import", () => {
+test("results file: the paper's fields plus t_median, t_p90 and runs, sorted keys, catalog order, acc and runid from an accuracy import", () => {
   const accuracy = new Map([[3, { index: 3, accuracy: 0.9, runid: 'abc' }]]);
-  const doc = JSON.parse(resultsDocument([measurement(7, 2), measurement(3, 1)], accuracy));
+  const doc = JSON.parse(resultsDocument([{ ...measurement(7, 2), median: 1.5, p90: 2.5 }, measurement(3, 1)], accuracy));
   assert.deepEqual(doc, [
-    { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', spacename: 'random_net_densenet', t_avg: 1, t_std: 0 },
-    { flops: 20.5, id: 7, index: 7, law: 's1', params: 10, spacename: 'random_net_densenet', t_avg: 2, t_std: 0 },
+    { acc: 0.9, flops: 20.5, id: 3, index: 3, law: 's1', params: 10, runid: 'abc', runs: 5, spacename: 'random_net_densenet', t_avg: 1, t_median: 1, t_p90: 1, t_std: 0 },
+    { flops: 20.5, id: 7, index: 7, law: 's1', params: 10, runs: 5, spacename: 'random_net_densenet', t_avg: 2, t_median: 1.5, t_p90: 2.5, t_std: 0 },
   ]);
   assert.deepEqual(Object.keys(doc[0]), [...Object.keys(doc[0])].sort());
 });

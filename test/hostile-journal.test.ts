@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { journalPathFor, readJournal } from '../src/calibrate/journal.js';
 import { ResultsWriter } from '../src/calibrate/results-writer.js';
-import { currentDevice } from '../src/runtime/device.js';
+import { currentDevice } from '../src/runtime/device-node.js';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { runCli } from './support/cli.js';
 import { deviceLine, measurementLine } from './support/records.js';
 import { REPO_ROOT } from './support/shared.js';
@@ -104,7 +105,7 @@ test('case 7: temp files of killed writers are removed; a run that fails at once
 
   // A device chosen but never measured with leaves no journal behind.
   const writer = new ResultsWriter(out, { warn: () => {} });
-  writer.useDevice(currentDevice({ threads: 3, optimization: 'all' }, { name: 'paper' }));
+  writer.useDevice(currentDevice(NODE_ENGINE, { threads: 3, optimization: 'all' }, { name: 'paper' }));
   writer.close();
   assert.equal(existsSync(journalPathFor(out)), false);
 

@@ -14,6 +14,7 @@ import { largestFinite, parseFormat, roundToFloat } from '../src/onnx/formats.ts
 import { float16Bits } from '../src/onnx/precision.ts';
 import { readOnnxModel } from '../src/onnx/read.ts';
 import { buildFigures, buildReportModel } from '../src/report/report.ts';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { exportInPrecision } from '../src/runtime/precision.ts';
 import { RandomState } from '../src/rng/random-state.ts';
 import { initWeights } from '../src/weights/init.ts';
@@ -154,11 +155,11 @@ describe('fp16 and int8 exports run in ONNX Runtime close to fp32', () => {
       const input = randomInput(graph, BATCH);
       const fp32Bytes = exportOnnx(graph, weights);
       const fp32 = await runOrt(fp32Bytes, graph, input, BATCH);
-      const fp16Bytes = await exportInPrecision(graph, weights, parseFormat('fp16'));
+      const fp16Bytes = await exportInPrecision(NODE_ENGINE, graph, weights, parseFormat('fp16'));
       const fp16 = await runOrt(fp16Bytes, graph, input, BATCH);
       assert.ok(relativeError(fp16, fp32) <= 1e-2, `fp16 off by ${relativeError(fp16, fp32)}`);
       assert.equal(weightBytes(fp16Bytes), weightBytes(fp32Bytes) / 2, 'fp16 halves the stored weights');
-      const int8Bytes = await exportInPrecision(graph, weights, parseFormat('int8'));
+      const int8Bytes = await exportInPrecision(NODE_ENGINE, graph, weights, parseFormat('int8'));
       const int8 = await runOrt(int8Bytes, graph, input, BATCH);
       const agree = top1(int8, graph.numClasses).filter((c, i) => c === top1(fp32, graph.numClasses)[i]).length;
       assert.ok(agree >= 0.75 * BATCH, `int8 top-1 agrees on ${agree} of ${BATCH}`);
@@ -169,7 +170,7 @@ describe('fp16 and int8 exports run in ONNX Runtime close to fp32', () => {
 
   it('int8 fuses into integer kernels: no float Conv or Gemm is left once ONNX Runtime has optimised the model', async () => {
     const { graph } = resolveNetwork({ space: 'random_net_resnet', law: 's5', id: 0 });
-    const bytes = await exportInPrecision(graph, initWeights(graph, 2), parseFormat('int8'));
+    const bytes = await exportInPrecision(NODE_ENGINE, graph, initWeights(graph, 2), parseFormat('int8'));
     const optimized = join(mkdtempSync(join(tmpdir(), 'iotnets-int8-')), 'optimized.onnx');
     const session = await ort.InferenceSession.create(bytes, { optimizedModelFilePath: optimized });
     await session.release();
@@ -183,7 +184,7 @@ describe('fp16 and int8 exports run in ONNX Runtime close to fp32', () => {
 
   it('int8 leaves a BatchNorm with no Conv before it in float and names it', async () => {
     const { graph } = resolveNetwork({ index: 272 });
-    const meta = metadata(await exportInPrecision(graph, initWeights(graph, 2), parseFormat('int8')));
+    const meta = metadata(await exportInPrecision(NODE_ENGINE, graph, initWeights(graph, 2), parseFormat('int8')));
     assert.match(meta['iotnets.float_ops']!, /^BatchNormalization [\w.]+bn1(, BatchNormalization [\w.]+)*$/);
   });
 
@@ -196,7 +197,7 @@ describe('fp16 and int8 exports run in ONNX Runtime close to fp32', () => {
     assert.equal(metadata(emulated)['iotnets.precision'], 'fp16', 'e5m10 is fp16');
     const e6m9 = exportOnnx(graph, weights, { precision: parseFormat('e6m9') });
     assert.ok(Math.abs(e6m9.length - fp32Bytes.length) < 512, `stored as float32: ${e6m9.length} vs ${fp32Bytes.length} bytes`);
-    const fp16 = await runOrt(await exportInPrecision(graph, weights, parseFormat('fp16')), graph, input, 4);
+    const fp16 = await runOrt(await exportInPrecision(NODE_ENGINE, graph, weights, parseFormat('fp16')), graph, input, 4);
     assert.deepEqual(await runOrt(emulated, graph, input, 4), fp16);
     const meta = metadata(e6m9);
     assert.match(meta['iotnets.weights']!, /rounded to e6m9 \(1 sign, 6 exponent, 9 mantissa bits; ties to even, subnormals, saturating at ±4290772992\), stored as float32/);

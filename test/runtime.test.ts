@@ -6,11 +6,16 @@ import { test } from 'node:test';
 import { catalogEntry, catalogGraph } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
 import { RandomState } from '../src/rng/random-state.js';
-import { currentDevice, deviceDifferences } from '../src/runtime/device.js';
+import * as ortWeb from 'onnxruntime-web';
+import { measureCatalogNetwork, measurementRecord } from '../src/calibrate/measure-catalog.js';
+import { deviceDifferences } from '../src/runtime/device.js';
+import { currentDevice } from '../src/runtime/device-node.js';
+import { NODE_ENGINE } from '../src/runtime/engine-node.js';
+import { webEngine } from '../src/runtime/engine-web.js';
+import { parseSessionSettings } from '../src/cli/measurement-options.js';
 import { CACHED_INPUTS, InputSequence, sharedInputSequence } from '../src/runtime/inputs.js';
 import { measureNetwork, WEIGHT_SEED } from '../src/runtime/measure.js';
 import { discardedRuns, makeProtocol, protocolLabel, stopReason } from '../src/runtime/protocols.js';
-import { parseSessionSettings } from '../src/runtime/session.js';
 import {
   medianConfidenceInterval,
   numpyMean,
@@ -145,14 +150,14 @@ test('protocol settings are validated and recorded', () => {
 
 test('device record: machine, software and setup; differences only in stable fields count', () => {
   const settings = { threads: 2, optimization: 'all' } as const;
-  const device = currentDevice(settings, makeProtocol('paper'));
+  const device = currentDevice(NODE_ENGINE, settings, makeProtocol('paper'));
   for (const key of ['cpuModel', 'cores', 'memoryBytes', 'os', 'arch', 'node', 'onnxruntime', 'threads', 'protocol', 'graphOptimization']) {
     assert.ok(key in device, key);
   }
   assert.equal(device.onnxruntime, '1.30.0');
   assert.deepEqual(deviceDifferences(device, { ...device, hostname: 'other', cpuMHz: 1, recordedAt: 'later' }), []);
-  assert.deepEqual(deviceDifferences(device, currentDevice({ ...settings, threads: 1 }, makeProtocol('paper'))), ['threads: 2 vs 1']);
-  assert.deepEqual(deviceDifferences(device, currentDevice(settings, makeProtocol('fixed', { runs: 3 }))), [
+  assert.deepEqual(deviceDifferences(device, currentDevice(NODE_ENGINE, { ...settings, threads: 1 }, makeProtocol('paper'))), ['threads: 2 vs 1']);
+  assert.deepEqual(deviceDifferences(device, currentDevice(NODE_ENGINE, settings, makeProtocol('fixed', { runs: 3 }))), [
     'protocol: paper vs fixed(warmup=5,runs=3)',
   ]);
 });
@@ -160,6 +165,7 @@ test('device record: machine, software and setup; differences only in stable fie
 test('a catalog network runs in ONNX Runtime and is timed under the paper protocol', async () => {
   const graph = catalogGraph(catalogEntry(687));
   const { timing, phases } = await measureNetwork(graph, initWeights(graph, WEIGHT_SEED), {
+    engine: NODE_ENGINE,
     settings: { threads: 1, optimization: 'all' },
     protocol: makeProtocol('paper'),
   });
@@ -209,4 +215,21 @@ test('run-model: a corrupt checkpoint or one of another network is one line nami
   assert.match(lines[0]!, /^#680 random_net_mobilenetv2\/s6\/3: .*_ckpt\.t7 does not fit this catalog network: /);
   assert.match(lines[1]!, /^#1230 random_net_pnasnet\/s3\/13: .*_ckpt\.t7: /);
   assert.match(r.stdout, /no checkpoint could be run/);
+});
+
+test('one measurement for both engines: onnxruntime-node and onnxruntime-web give records with the same fields', async () => {
+  const options = { settings: { threads: 1, optimization: 'all' }, protocol: makeProtocol('fixed', { warmup: 1, runs: 3 }) } as const;
+  const engines = { node: NODE_ENGINE, web: webEngine(ortWeb, { threads: 1 }) };
+  const records = [];
+  for (const engine of Object.values(engines)) {
+    const m = await measureCatalogNetwork(705, { engine, ...options });
+    records.push(measurementRecord(m.entry, m.summary, m.timing, m.seconds));
+  }
+  const [node, web] = records as [ReturnType<typeof measurementRecord>, ReturnType<typeof measurementRecord>];
+  assert.deepEqual(Object.keys(web).sort(), Object.keys(node).sort());
+  assert.deepEqual(Object.keys(web.seconds).sort(), ['build', 'export', 'inference', 'release', 'session']);
+  const identity = (r: typeof node) => [r.spacename, r.law, r.id, r.index, r.params, r.flops, r.runs, r.discarded, r.stop, r.protocol, r.timesMs.length];
+  assert.deepEqual(identity(web), identity(node));
+  assert.deepEqual(identity(node), ['random_net_mobilenetv2', 's6', 28, 705, 1478, 218972, 3, 1, 'runs', 'fixed(warmup=1,runs=3)', 4]);
+  for (const r of records) assert.ok(r.t_avg > 0 && r.median > 0 && r.seconds.session > 0, JSON.stringify(r.seconds));
 });

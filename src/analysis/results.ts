@@ -3,15 +3,28 @@ import { check } from '../errors.js';
 import type { Problem } from '../problems.js';
 import type { PredictionSpread } from './interval.js';
 
+/** Which statistic of a network's timed runs stands for its latency. */
+export type LatencyStatistic = 'median' | 'mean' | 'predicted';
+
 /** One network's measured latency on a device, matched to the paper catalog. */
 export interface Measurement {
   readonly index: number;
   readonly space: string;
   readonly law: string;
   readonly id: number;
-  /** Mean latency of one batch-1 inference, in milliseconds (the paper's t_avg). */
+  /**
+   * Latency of one batch-1 inference in milliseconds, what fronts, selection and the predictor use: the median of
+   * the timed runs (t_median) when the file has it, else their mean (t_avg, all the paper's files have).
+   */
   readonly latencyMs: number;
+  /** Absent = mean (points made in code rather than read from a file). */
+  readonly latencyStatistic?: LatencyStatistic;
+  /** The mean (the paper's t_avg) and population standard deviation (t_std), in ms. */
+  readonly meanMs?: number;
   readonly latencyStdMs?: number;
+  /** 90th percentile of the timed runs (t_p90) and their count (runs), when the file has them. */
+  readonly p90Ms?: number;
+  readonly runs?: number;
   readonly runid?: string;
   readonly params?: number;
   readonly flops?: number;
@@ -150,6 +163,11 @@ export function parseResults(json: unknown, source: string): Results {
       problems.push({ kind: 'bad-latency', message: `${where} (${name}) has t_avg ${JSON.stringify(raw.t_avg) ?? 'missing'}, not a positive number of ms` });
       return;
     }
+    const medianMs = optionalNumber(raw.t_median);
+    if (raw.t_median !== undefined && (medianMs === undefined || medianMs <= 0)) {
+      problems.push({ kind: 'bad-latency', message: `${where} (${name}) has t_median ${JSON.stringify(raw.t_median)}, not a positive number of ms` });
+      return;
+    }
     const accuracy = optionalNumber(raw.acc);
     if (raw.acc !== undefined && (accuracy === undefined || accuracy < 0 || accuracy > 1)) {
       problems.push({ kind: 'bad-accuracy', message: `${where} (${name}) has acc ${JSON.stringify(raw.acc)}, not a fraction in 0..1` });
@@ -167,8 +185,12 @@ export function parseResults(json: unknown, source: string): Results {
       space,
       law,
       id,
-      latencyMs,
+      latencyMs: medianMs ?? latencyMs,
+      latencyStatistic: prediction ? 'predicted' : medianMs === undefined ? 'mean' : 'median',
+      meanMs: latencyMs,
       latencyStdMs: optionalNumber(raw.t_std),
+      p90Ms: optionalNumber(raw.t_p90),
+      runs: optionalNumber(raw.runs),
       runid: typeof raw.runid === 'string' ? raw.runid : undefined,
       params: optionalNumber(raw.params),
       flops: optionalNumber(raw.flops),
@@ -178,6 +200,24 @@ export function parseResults(json: unknown, source: string): Results {
     });
   });
   return { source, ...(device ? { device } : {}), ...(prediction ? { prediction } : {}), measurements, problems };
+}
+
+/** The statistic the latencies of `measurements` are: median or mean, or 'mixed' when only some entries have a median. */
+export function latencyStatistic(measurements: readonly Pick<Measurement, 'latencyStatistic'>[]): LatencyStatistic | 'mixed' {
+  const kinds = new Set(measurements.map((m) => m.latencyStatistic ?? 'mean'));
+  return kinds.size === 1 ? [...kinds][0]! : kinds.size === 0 ? 'mean' : 'mixed';
+}
+
+const LATENCY_STATISTIC_TEXT: Readonly<Record<LatencyStatistic | 'mixed', string>> = {
+  median: "latency = median of each network's timed runs (t_median)",
+  mean: "latency = mean of each network's timed runs (t_avg; the file has no t_median, like the paper's)",
+  predicted: 'latency = predicted by a latency model (t_avg of a predicted results file)',
+  mixed: 'latency = median of the timed runs (t_median) where an entry has one, else their mean (t_avg)',
+};
+
+/** One phrase saying which statistic the latencies are, for output. */
+export function describeLatencyStatistic(statistic: LatencyStatistic | 'mixed'): string {
+  return LATENCY_STATISTIC_TEXT[statistic];
 }
 
 /** Problems for measurements whose params or flops disagree with the network graph of their catalog index. */

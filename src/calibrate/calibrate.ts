@@ -1,29 +1,24 @@
 import { basename } from 'node:path';
-import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
+import { catalogEntry } from '../catalog/catalog.js';
 import { check } from '../errors.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
-import { currentDevice, type DeviceRecord } from '../runtime/device.js';
-import { measureNetwork, WEIGHT_SEED } from '../runtime/measure.js';
-import { protocolLabel, type Protocol, type ProtocolName } from '../runtime/protocols.js';
+import type { DeviceRecord } from '../runtime/device.js';
+import { currentDevice } from '../runtime/device-node.js';
+import type { Engine } from '../runtime/engine.js';
+import { measureNetwork } from '../runtime/measure.js';
+import type { Protocol } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
+import { measurementRecord, prepareCatalogNetwork, timingRecord } from './measure-catalog.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
-import { initWeights } from '../weights/init.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { loadOnnxFile } from '../onnx/load-file.js';
-import { journalPathFor, type FileMeasurement, type JournalMeasurement, type TimingRecord } from './journal.js';
+import { journalPathFor, type FileMeasurement, type JournalMeasurement } from './journal.js';
 import { precisionResultsPath } from './results-file.js';
 import { checkOutputFile } from '../io/files-node.js';
 import { ResultsWriter } from './results-writer.js';
-
-/**
- * The protocol a calibration times networks with unless told otherwise: a measurement engineer's (warm-up, then runs
- * until the median is precise), not the paper's 10 runs, whose 5 kept runs leave session setup a large share of the
- * wall time and its mean exposed to outliers.
- */
-export const DEFAULT_CALIBRATION_PROTOCOL: ProtocolName = 'adaptive';
 
 /** What to calibrate: catalog indices or ONNX files in measuring order, where to write, and how to measure. */
 export interface CalibrationPlan {
@@ -34,6 +29,8 @@ export interface CalibrationPlan {
   readonly inputShape?: readonly number[];
   /** The paper-format results file; the journal goes beside it. */
   readonly out: string;
+  /** The ONNX Runtime to measure on (onnxruntime-node: runtime/engine-node.ts). */
+  readonly engine: Engine;
   readonly settings: SessionSettings;
   readonly protocol: Protocol;
   /** Accuracy and run ids (an imported NetConfigs.json) to carry into the results. */
@@ -97,48 +94,7 @@ export interface CalibrationOutcome {
 /** The results file is rewritten at most this often during a run (the journal is the durable record meanwhile). */
 const RESULTS_WRITE_INTERVAL_SECONDS = 5;
 
-const elapsed = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
-
-/** The journal record of one catalog network's measurement; `trained` adds the paper's acc and runid. */
-export function measurementRecord(
-  entry: CatalogEntry,
-  summary: Pick<GraphSummary, 'stateDictElements' | 'flops'>,
-  timing: Timing,
-  seconds: JournalMeasurement['seconds'],
-  trained?: AccuracyEntry,
-): JournalMeasurement {
-  return {
-    type: 'measurement',
-    spacename: entry.space,
-    law: entry.law,
-    id: entry.id,
-    index: entry.index,
-    params: summary.stateDictElements,
-    flops: summary.flops,
-    t_avg: timing.t_avg,
-    t_std: timing.t_std,
-    ...(trained ? { acc: trained.accuracy, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
-    ...timingRecord(timing, seconds),
-  };
-}
-
-/** The timing fields of a journal record. */
-function timingRecord(timing: Timing, seconds: JournalMeasurement['seconds']): Omit<TimingRecord, 'type'> {
-  return {
-    median: timing.summary.median,
-    min: timing.summary.min,
-    max: timing.summary.max,
-    p90: timing.summary.p90,
-    runs: timing.summary.count,
-    discarded: timing.discarded,
-    stop: timing.stop,
-    medianCi: timing.medianCi,
-    protocol: protocolLabel(timing.protocol),
-    timesMs: timing.timesMs,
-    seconds,
-    measuredAt: new Date().toISOString(),
-  };
-}
+const elapsed = (from: number) => (performance.now() - from) / 1000;
 
 /** One network of a plan: what identifies it in the journal, how to build it, and its journal record once timed. */
 interface PlannedNetwork {
@@ -177,10 +133,7 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
     const entry = catalogEntry(index);
     return {
       key: index,
-      prepare() {
-        const graph = catalogGraph(entry);
-        return { graph, weights: initWeights(graph, WEIGHT_SEED) };
-      },
+      prepare: () => prepareCatalogNetwork(entry),
       record: (summary, timing, seconds) => measurementRecord(entry, summary, timing, seconds, plan.accuracy?.get(index)),
     };
   });
@@ -193,7 +146,7 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
  * An abort (Ctrl-C) stops between two inference runs; the unfinished network is not recorded.
  */
 export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents, signal?: AbortSignal): Promise<CalibrationOutcome> {
-  const started = process.hrtime.bigint();
+  const started = performance.now();
   const precisions = plan.precisions ?? [FP32];
   check(precisions.length > 0, 'no precision to calibrate: pass e.g. --precision fp32,int8');
   const writers = precisions.map((precision) => {
@@ -211,7 +164,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       ...(plan.accuracy ? { accuracy: plan.accuracy } : {}),
     }),
   }));
-  const device = { ...(plan.deviceName ? { name: plan.deviceName } : {}), ...currentDevice(plan.settings, plan.protocol) };
+  const device = { ...(plan.deviceName ? { name: plan.deviceName } : {}), ...currentDevice(plan.engine, plan.settings, plan.protocol) };
   for (const { results } of opened) {
     results.useDevice(device);
     results.checkKind(plan.files !== undefined && plan.files.length > 0);
@@ -222,12 +175,12 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   events.start({ journal: opened[0]!.results.journalPath, device, planned, alreadyMeasured: planned - toMeasure.length });
 
   const totals = { inferenceCalls: 0, build: 0, export: 0, session: 0, release: 0, timingLoops: 0, io: 0 };
-  let lastWrite = 0n;
+  let lastWrite = -Infinity;
   const timedIo = (write: () => void) => {
-    const t = process.hrtime.bigint();
+    const t = performance.now();
     write();
-    lastWrite = process.hrtime.bigint();
-    totals.io += Number(lastWrite - t) / 1e9;
+    lastWrite = performance.now();
+    totals.io += (lastWrite - t) / 1000;
   };
   let measured = 0;
   let interrupted = false;
@@ -237,13 +190,13 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
         interrupted = true;
         break;
       }
-      const t0 = process.hrtime.bigint();
+      const t0 = performance.now();
       const { graph, weights } = network.prepare();
       const summary = summarize(graph);
       const build = elapsed(t0);
       let result;
       try {
-        result = await measureNetwork(graph, weights, { settings: plan.settings, protocol: plan.protocol, precision, ...(signal ? { signal } : {}) });
+        result = await measureNetwork(graph, weights, { engine: plan.engine, settings: plan.settings, protocol: plan.protocol, precision, ...(signal ? { signal } : {}) });
       } catch (e) {
         if (!(e instanceof MeasurementAborted)) throw e;
         interrupted = true;
@@ -251,7 +204,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
       }
       const { timing, phases } = result;
       const record = { ...network.record(summary, timing, { build, ...phases }), ...(precision.name !== FP32.name ? { precision: precision.name } : {}) };
-      const t1 = process.hrtime.bigint();
+      const t1 = performance.now();
       results.add(record);
       totals.io += elapsed(t1);
       measured += 1;

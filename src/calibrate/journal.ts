@@ -20,6 +20,15 @@ export interface PaperResult {
   readonly runid?: string;
 }
 
+/** A results-file entry as iotnets writes it: the paper's fields, then the median, 90th percentile and run count. */
+export interface ResultEntry extends PaperResult {
+  /** Median latency in ms over the kept runs: the latency analyses use. */
+  readonly t_median: number;
+  readonly t_p90: number;
+  /** Kept (timed, not discarded) runs. */
+  readonly runs: number;
+}
+
 /** A measured ONNX file's result: the paper's fields with the file's name and SHA-256 in place of space/law/id/index. */
 export interface FileResult {
   readonly file: string;

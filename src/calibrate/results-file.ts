@@ -1,9 +1,9 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import type { FileMeasurement, FileResult, JournalMeasurement, PaperResult } from './journal.js';
+import type { FileMeasurement, FileResult, JournalMeasurement, ResultEntry } from './journal.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 
-/** The paper-format result of a journal measurement, with acc/runid from `accuracy` when the journal lacks them. */
-export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): PaperResult {
+/** The results-file entry of a journal measurement (paper fields plus t_median, t_p90, runs), with acc/runid from `accuracy` when the journal lacks them. */
+export function resultEntry(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): ResultEntry {
   const trained = accuracy?.get(m.index);
   const acc = m.acc ?? trained?.accuracy;
   const runid = m.runid ?? trained?.runid;
@@ -16,8 +16,11 @@ export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number
     law: m.law,
     params: m.params,
     ...(runid !== undefined && runid !== '' ? { runid } : {}),
+    runs: m.runs,
     spacename: m.spacename,
     t_avg: m.t_avg,
+    t_median: m.median,
+    t_p90: m.p90,
     t_std: m.t_std,
   };
 }
@@ -25,7 +28,7 @@ export function paperResult(m: JournalMeasurement, accuracy?: ReadonlyMap<number
 /** The results document: one paper-format object per measured network, in catalog order. */
 export function resultsDocument(measurements: readonly JournalMeasurement[], accuracy?: ReadonlyMap<number, AccuracyEntry>): string {
   const sorted = [...measurements].sort((a, b) => a.index - b.index);
-  return `${JSON.stringify(sorted.map((m) => paperResult(m, accuracy)), null, 4)}\n`;
+  return `${JSON.stringify(sorted.map((m) => resultEntry(m, accuracy)), null, 4)}\n`;
 }
 
 /** The results document of measured ONNX files: one object per file (name, hash, params, flops, macs, t_avg, t_std), by file name. */

@@ -6,6 +6,7 @@ import { loadDataset } from '../io/datasets.js';
 import { readOnnxModel } from '../onnx/read.js';
 import { parseFormat, type NumberFormat } from '../onnx/formats.js';
 import { exportInPrecision, type CalibrationInputs } from '../runtime/precision.js';
+import { nodeEngine } from './measurement-options.js';
 
 /** CLI strings of the options that choose the precision a network is exported in. */
 export interface PrecisionCliOptions {
@@ -34,7 +35,7 @@ export function precisionFromOptions(o: PrecisionCliOptions, graph: Graph): { pr
 /** The ONNX bytes of `graph` in the precision the options ask for, and what the model's metadata says about it. */
 export async function exportWithOptions(o: PrecisionCliOptions, graph: Graph, weights: StateDict, file: string): Promise<{ bytes: Uint8Array; notes: string[] }> {
   const { precision, calibration } = precisionFromOptions(o, graph);
-  const bytes = await exportInPrecision(graph, weights, precision, calibration);
+  const bytes = await exportInPrecision(await nodeEngine(), graph, weights, precision, calibration);
   const notes = (readOnnxModel(bytes, file).metadataProps ?? [])
     .filter((m) => m.key !== 'iotnets.precision')
     .map((m) => `${m.key!.replace(/^iotnets\./, '')}: ${m.value}`);

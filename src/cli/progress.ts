@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import { isFileMeasurement, type FileMeasurement, type JournalMeasurement } from '../calibrate/journal.js';
 
 /** A progress display on stderr: a bar with ETA on a terminal, otherwise a plain line about every 10 s or 5%. */
@@ -33,6 +34,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
 }
 
 function barProgress(stream: NodeJS.WriteStream): Progress {
+  // The bar library loads only on a terminal, the one place it draws.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       stream,

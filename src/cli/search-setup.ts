@@ -6,7 +6,7 @@ import { loadAccuracyFile } from '../catalog/load-file.js';
 import { check, IotnetsError } from '../errors.js';
 import { readJsonFile } from '../io/files-node.js';
 import { parseLatencyModel } from '../predict/model.js';
-import { loadResults } from '../report/load-node.js';
+import { loadResults } from '../analysis/results-node.js';
 import { candidateLabel, lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
 import { constraintExcess, describeSearchConstraints, weightMemoryBytes, type SearchConstraints } from '../search/constraints.js';
 import { deriveLaw, type DerivedLaw } from '../search/derive.js';

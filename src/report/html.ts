@@ -1,6 +1,7 @@
 import { compile } from 'vega-lite';
 import type { NetworkPoint } from '../analysis/accuracy.js';
 import type { FrontTransfer } from '../analysis/crossdevice.js';
+import { describeLatencyStatistic, latencyStatistic } from '../analysis/results.js';
 import { describeConstraints } from '../analysis/select.js';
 import { formatLatency } from '../analysis/units.js';
 import type { Figure, ReportModel } from './report.js';
@@ -161,7 +162,8 @@ export function reportHtml(model: ReportModel, figures: readonly Figure[], vegaS
 <body>
 <header>
 <h1>Which network for ${escapeHtml(device.name)}?</h1>
-<p class="meta">${counted(model.latency.candidates.length, 'network')} (${escapeHtml(constraints ? describeConstraints(constraints) : 'no constraints')}) from ${sources.map(escapeHtml).join(', ')}.
+<p class="meta">${counted(model.latency.candidates.length, 'network')} (${escapeHtml(constraints ? describeConstraints(constraints) : 'no constraints')}) from ${sources.map(escapeHtml).join(', ')};
+${escapeHtml(describeLatencyStatistic(latencyStatistic(device.points)))}.
 Hover a point for its details; drag to pan, scroll to zoom, click a legend entry to single out a search space.</p>
 </header>
 ${sections}

@@ -1,6 +1,5 @@
-import { arch, cpus, hostname, platform, release, totalmem, type as osType } from 'node:os';
 import { protocolLabel, type Protocol } from './protocols.js';
-import { ORT_VERSION, type SessionSettings } from './session.js';
+import type { SessionSettings } from './session.js';
 
 /** The machine and software a measurement was taken on, and how; carried by every result. */
 export interface DeviceRecord {
@@ -23,27 +22,6 @@ export interface DeviceRecord {
   readonly protocol: Protocol;
   /** ISO time the record was taken. */
   readonly recordedAt: string;
-}
-
-/** The device record of this machine for measurements made with `settings` and `protocol`. */
-export function currentDevice(settings: SessionSettings, protocol: Protocol): DeviceRecord {
-  const cpu = cpus();
-  return {
-    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
-    cores: cpu.length,
-    cpuMHz: cpu[0]?.speed ?? 0,
-    memoryBytes: totalmem(),
-    os: `${osType()} ${release()}`,
-    platform: platform(),
-    arch: arch(),
-    hostname: hostname(),
-    node: process.version,
-    onnxruntime: ORT_VERSION,
-    threads: settings.threads,
-    graphOptimization: settings.optimization,
-    protocol,
-    recordedAt: new Date().toISOString(),
-  };
 }
 
 /**

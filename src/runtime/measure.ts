@@ -1,6 +1,7 @@
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
+import type { Engine } from './engine.js';
 import { sharedInputSequence } from './inputs.js';
 import type { Protocol } from './protocols.js';
 import { exportInPrecision, type CalibrationInputs } from './precision.js';
@@ -10,7 +11,6 @@ import { timeInference, type Timing } from './timing.js';
 /** Seed of the random inputs: every network sees the same input sequence, whatever order it is measured in. */
 export const INPUT_SEED = 1;
 
-
 /** Seed of the random weights networks without a checkpoint get: latency depends on their scale, not their values. */
 export const WEIGHT_SEED = 0;
 
@@ -19,7 +19,7 @@ export interface PhaseSeconds {
   readonly export: number;
   readonly session: number;
   readonly inference: number;
-  /** Freeing the native session. */
+  /** Freeing the session. */
   readonly release: number;
 }
 
@@ -29,10 +29,9 @@ export interface Measurement {
   readonly phases: PhaseSeconds;
 }
 
-const seconds = (from: bigint, to: bigint) => Number(to - from) / 1e9;
-
-/** How one network is measured: session settings, protocol, and the precision it is deployed in (default fp32). */
+/** How a network is measured: the engine, its session settings, the timing protocol and the precision (default fp32). */
 export interface MeasureOptions {
+  readonly engine: Engine;
   readonly settings: SessionSettings;
   readonly protocol: Protocol;
   readonly signal?: AbortSignal;
@@ -41,16 +40,20 @@ export interface MeasureOptions {
   readonly calibration?: CalibrationInputs;
 }
 
+const seconds = (from: number, to: number) => (to - from) / 1000;
+
 /**
  * Exports `graph` with `weights` to ONNX in the precision asked for (int8 calibration counts as export), opens one
- * session on it, times it under `protocol`, and frees it.
+ * session on it, times it under `protocol` on the shared input sequence, and frees it: the one measurement Node
+ * calibration, the browser page, demo, run-model and the benchmarks all make, on the engine they pass. Timed with
+ * performance.now(), monotonic in Node and browsers alike.
  */
 export async function measureNetwork(graph: Graph, weights: StateDict, options: MeasureOptions): Promise<Measurement> {
-  const t0 = process.hrtime.bigint();
-  const model = await exportInPrecision(graph, weights, options.precision ?? FP32, options.calibration);
-  const t1 = process.hrtime.bigint();
-  const session = await openSession(model, graph.inputShape, options.settings);
-  const t2 = process.hrtime.bigint();
+  const t0 = performance.now();
+  const model = await exportInPrecision(options.engine, graph, weights, options.precision ?? FP32, options.calibration);
+  const t1 = performance.now();
+  const session = await openSession(options.engine, model, graph.inputShape, options.settings);
+  const t2 = performance.now();
   let timing: Timing;
   try {
     timing = await timeInference(session, options.protocol, {
@@ -60,7 +63,7 @@ export async function measureNetwork(graph: Graph, weights: StateDict, options: 
   } finally {
     await session.dispose();
   }
-  const t3 = process.hrtime.bigint();
+  const t3 = performance.now();
   return {
     timing,
     phases: { export: seconds(t0, t1), session: seconds(t1, t2), inference: timing.wallSeconds, release: seconds(t2, t3) - timing.wallSeconds },

@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { encodeModel, exportOnnx, INPUT_NAME, onnxModelProto } from '../onnx/export.js';
@@ -6,6 +5,7 @@ import type { NumberFormat } from '../onnx/formats.js';
 import { exposeActivations, type Calibration, type ValueRange } from '../onnx/quantize.js';
 import { RandomState } from '../rng/random-state.js';
 import { check } from '../errors.js';
+import type { Engine } from './engine.js';
 
 /** Samples a calibration batch holds when the user gives no calibration data. */
 export const RANDOM_CALIBRATION_SAMPLES = 32;
@@ -39,10 +39,11 @@ function widen(ranges: Map<string, ValueRange>, name: string, values: Float32Arr
   ranges.set(name, { min, max });
 }
 
-/** Min/max of the fp32 model's input and every intermediate tensor over `inputs`, run in ONNX Runtime. */
-export async function calibrateActivations(graph: Graph, weights: StateDict, inputs: CalibrationInputs): Promise<Calibration> {
+/** Min/max of the fp32 model's input and every intermediate tensor over `inputs`, run on `engine`. */
+export async function calibrateActivations(engine: Engine, graph: Graph, weights: StateDict, inputs: CalibrationInputs): Promise<Calibration> {
+  const { ort } = engine;
   const { model, tensors } = exposeActivations(onnxModelProto(graph, weights));
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(encodeModel(model), { executionProviders: [engine.executionProvider], logSeverityLevel: 3 });
   const sampleSize = inputs.data.length / inputs.count;
   const ranges = new Map<string, ValueRange>();
   try {
@@ -61,6 +62,7 @@ export async function calibrateActivations(graph: Graph, weights: StateDict, inp
 
 /** The ONNX bytes of `graph` in `precision`; int8 measures its activation ranges on `calibration` (seeded random if absent). */
 export async function exportInPrecision(
+  engine: Engine,
   graph: Graph,
   weights: StateDict,
   precision: NumberFormat,
@@ -68,5 +70,5 @@ export async function exportInPrecision(
 ): Promise<Uint8Array> {
   if (precision.name !== 'int8') return exportOnnx(graph, weights, { precision });
   const inputs = calibration ?? randomCalibrationInputs(graph.inputShape.reduce((a, b) => a * b, 1));
-  return exportOnnx(graph, weights, { precision, calibration: await calibrateActivations(graph, weights, inputs) });
+  return exportOnnx(graph, weights, { precision, calibration: await calibrateActivations(engine, graph, weights, inputs) });
 }

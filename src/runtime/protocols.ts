@@ -30,6 +30,13 @@ export type Protocol = PaperProtocol | FixedProtocol | AdaptiveProtocol;
 
 export type ProtocolName = Protocol['name'];
 
+/**
+ * The protocol every measurement uses unless told otherwise: a measurement engineer's (warm-up, then runs until the
+ * median is precise), not the paper's 10 runs, whose 5 kept runs leave session setup a large share of the wall time
+ * and its mean exposed to outliers.
+ */
+export const DEFAULT_PROTOCOL: ProtocolName = 'adaptive';
+
 /** Why a measurement stopped. */
 export type StopReason = 'runs' | 'stable' | 'budget' | 'max-runs';
 

@@ -1,18 +1,17 @@
 /**
  * The browser calibration page `iotnets serve` hands out: times catalog networks with onnxruntime-web (wasm) on
- * whatever device opens it, building, initialising and exporting each network with the same code as the Node
- * calibration, and posts every finished measurement to the server at once so a closed tab loses at most one network.
+ * whatever device opens it through the same measurement as the Node calibration (measureCatalogNetwork, with the
+ * web engine instead of the Node one), and posts every finished measurement to the server at once so a closed tab
+ * loses at most one network.
  */
 import * as ort from 'onnxruntime-web/wasm';
+import { measureCatalogNetwork } from '../calibrate/measure-catalog.js';
 import { parseIndexList } from '../calibrate/subsets.js';
-import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
-import { formatNumber } from '../cli/format.js';
-import { LATENCY_HEADER, latencyCells } from '../cli/latency-table.js';
-import { exportOnnx } from '../onnx/export.js';
-import { sharedInputSequence } from '../runtime/inputs.js';
+import { catalogEntry } from '../catalog/catalog.js';
+import { formatNumber, LATENCY_HEADER, latencyCells } from '../report/text.js';
+import { engineVersion, type Engine } from '../runtime/engine.js';
+import { webEngine } from '../runtime/engine-web.js';
 import { protocolLabel } from '../runtime/protocols.js';
-import { timeInference, type Timing } from '../runtime/timing.js';
-import { initWeights } from '../weights/init.js';
 import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
 import { counted } from '../plural.js';
 import { browserDeviceName } from './browser-name.js';
@@ -35,7 +34,7 @@ async function post(path: string, body: unknown): Promise<WebReply> {
 }
 
 /** This browser's device record for measurements with `threads` threads under the plan's settings. */
-function browserDevice(plan: WebPlan, threads: number): BrowserDevice {
+function browserDevice(plan: WebPlan, engine: Engine, threads: number): BrowserDevice {
   const memoryGiB = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
   return {
     name: browserDeviceName(navigator.userAgent, navigator.hardwareConcurrency),
@@ -49,7 +48,7 @@ function browserDevice(plan: WebPlan, threads: number): BrowserDevice {
     arch: 'wasm32',
     hostname: '',
     node: '',
-    onnxruntime: ort.env.versions.web ?? ort.env.versions.common,
+    onnxruntime: engineVersion(engine),
     threads,
     graphOptimization: plan.optimization,
     protocol: plan.protocol,
@@ -60,47 +59,14 @@ function browserDevice(plan: WebPlan, threads: number): BrowserDevice {
   };
 }
 
-const seconds = (from: number, to: number) => (to - from) / 1000;
-
-/** Builds, exports and times catalog network `index` in one wasm session, as the Node calibration does natively. */
-async function measure(index: number, plan: WebPlan): Promise<Omit<WebMeasurement, 'device'>> {
-  const t0 = performance.now();
-  const graph = catalogGraph(catalogEntry(index));
-  const weights = initWeights(graph, plan.weightSeed);
-  const t1 = performance.now();
-  const model = exportOnnx(graph, weights);
-  const t2 = performance.now();
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['wasm'],
-    graphOptimizationLevel: plan.optimization,
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
+/** Measures catalog network `index` in one wasm session, exactly as the Node calibration measures natively. */
+async function measure(index: number, plan: WebPlan, engine: Engine, threads: number): Promise<Omit<WebMeasurement, 'device'>> {
+  const { timing, seconds } = await measureCatalogNetwork(index, {
+    engine,
+    settings: { threads, optimization: plan.optimization },
+    protocol: plan.protocol,
   });
-  const t3 = performance.now();
-  let timing: Timing;
-  try {
-    const shape = [1, ...graph.inputShape];
-    const input = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) };
-    timing = await timeInference(
-      {
-        input,
-        async run() {
-          await session.run(feeds);
-        },
-      },
-      plan.protocol,
-      { random: sharedInputSequence(input.length, plan.inputSeed) },
-    );
-  } finally {
-    await session.release();
-  }
-  const release = seconds(t3, performance.now()) - timing.wallSeconds;
-  return {
-    index,
-    timing,
-    seconds: { build: seconds(t0, t1), export: seconds(t1, t2), session: seconds(t2, t3), inference: timing.wallSeconds, release },
-  };
+  return { index, timing, seconds };
 }
 
 /** `42 s`, `7 min`: an ETA needs no more precision. */
@@ -172,9 +138,8 @@ async function run(view: ReturnType<typeof createView>): Promise<void> {
   const indices = plan.indices.filter((i) => wanted === undefined || wanted.has(i));
   // Threads need SharedArrayBuffer, which browsers grant only to cross-origin isolated pages (https or localhost).
   const threads = crossOriginIsolated ? (plan.threads ?? navigator.hardwareConcurrency) : 1;
-  ort.env.wasm.wasmPaths = ORT_FILES_PATH;
-  ort.env.wasm.numThreads = threads;
-  const device = browserDevice(plan, threads);
+  const engine = webEngine(ort, { threads, wasmPaths: ORT_FILES_PATH });
+  const device = browserDevice(plan, engine, threads);
   view.device(device);
   await post('/device', { device });
   // A phone that dims its screen suspends the tab; the lock exists only on https or localhost, hence the hint too.
@@ -184,10 +149,10 @@ async function run(view: ReturnType<typeof createView>): Promise<void> {
   view.progress(measuredBefore, plan.planned, undefined);
   const started = performance.now();
   for (const [n, index] of indices.entries()) {
-    const measurement = await measure(index, plan);
+    const measurement = await measure(index, plan, engine, threads);
     await post('/measurement', { device, ...measurement } satisfies WebMeasurement);
     view.row(measurement);
-    const perNetwork = seconds(started, performance.now()) / (n + 1);
+    const perNetwork = (performance.now() - started) / 1000 / (n + 1);
     view.progress(measuredBefore + n + 1, plan.planned, perNetwork * (indices.length - n - 1));
   }
   view.finish(`done: ${counted(indices.length, 'network')} measured in this tab and saved by the server; you can close it`);

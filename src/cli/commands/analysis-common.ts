@@ -7,8 +7,9 @@ import type { Constraints } from '../../analysis/select.js';
 import { formatBytesIn, formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
-import { loadDevice, type DeviceSource, type LoadedDevice } from '../../report/load-node.js';
-import { formatBytes, formatCsv, formatTable } from '../format.js';
+import { loadDevice, type DeviceSource, type LoadedDevice } from '../../analysis/results-node.js';
+import { formatBytes, formatTable } from '../../report/text.js';
+import { formatCsv } from '../format.js';
 import { parseInteger } from '../network-options.js';
 
 /** Options shared by pareto, select and report: inputs, constraints and the number format of memory. */

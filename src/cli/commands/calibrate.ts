@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { calibrate, DEFAULT_CALIBRATION_PROTOCOL } from '../../calibrate/calibrate.js';
+import { calibrate } from '../../calibrate/calibrate.js';
+import { DEFAULT_PROTOCOL } from '../../runtime/protocols.js';
 import { precisionSpeedups } from '../../calibrate/precision-speedup.js';
 import { FP32, parseFormats } from '../../onnx/formats.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
@@ -7,14 +8,15 @@ import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { deviceLabel } from '../../runtime/device.js';
 import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
-import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { createProgress, formatDuration, measurementLine } from '../progress.js';
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
 import { runInterruptibly } from '../interrupt.js';
 import { check } from '../../errors.js';
 import { parseInputSize, parseInteger } from '../network-options.js';
 import { expandOnnxSources } from '../../onnx/load-file.js';
-import { fitCalibrationSetModel, repeatResultsPath } from './predict.js';
+import { repeatResultsPath } from '../../predict/measured-node.js';
+import { fitCalibrationSetModel } from '../model-fit.js';
 import { counted } from '../../plural.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
@@ -48,7 +50,7 @@ export function register(program: Command): void {
       .description(
         "time the paper's catalog networks on this machine (all 1617 unless filtered) and write the paper's results " +
           'format (t_avg/t_std in ms) to --out, with a journal of full timing records beside it; resumable: re-run ' +
-          `the same command to continue after an interruption. Each network is timed with the ${DEFAULT_CALIBRATION_PROTOCOL} protocol by ` +
+          `the same command to continue after an interruption. Each network is timed with the ${DEFAULT_PROTOCOL} protocol by ` +
           `default (${PROTOCOL_DEFAULTS.warmup} warm-up runs, then runs until the median's 95% CI is within ` +
           `±${100 * PROTOCOL_DEFAULTS.targetRelativeCi}% or ${PROTOCOL_DEFAULTS.budgetSeconds} s per network are spent); ` +
           "--protocol paper reproduces the paper's 10 runs exactly",
@@ -64,8 +66,7 @@ export function register(program: Command): void {
         'fp32',
       )
       .option('--device-name <name>', "what reports and titles call this device, e.g. 'lab Raspberry Pi 4' (default: its CPU model)")
-      .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1'),
-    DEFAULT_CALIBRATION_PROTOCOL,
+      .option('--repeat <n>', 'measure the same networks n times, pass r >= 2 into <out>.repeat<r>.json: the noise floor for `iotnets predict eval --repeat-results`', '1')
   ).action(async (o: CalibrateOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
     const passes = parseInteger(o.repeat, '--repeat');
@@ -79,12 +80,13 @@ export function register(program: Command): void {
     check(new Set(precisions.map((p) => p.name)).size === precisions.length, `--precision lists a format twice: ${o.precision}`);
     const accuracy = catalogAccuracies(loadAccuracyFile(o.accuracy));
     const inputShape = o.inputSize === undefined ? undefined : parseInputSize(o.inputSize);
+    const engine = await nodeEngine();
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
       const progress = createProgress();
       const outcome = await runInterruptibly((signal) =>
         calibrate(
-          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, settings, protocol, accuracy, force: o.force === true, precisions, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) },
+          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, engine, settings, protocol, accuracy, force: o.force === true, precisions, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) },
           {
             warn: (message) => process.stderr.write(`warning: ${message}\n`),
             start({ journal, device, planned, alreadyMeasured }) {

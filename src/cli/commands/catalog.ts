@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CATALOG, networkRecord, resolveNetwork } from '../../catalog/index.js';
-import { formatCsv, formatTable, printJson } from '../format.js';
+import { formatTable } from '../../report/text.js';
+import { formatCsv, printJson } from '../format.js';
 
 /** `iotnets catalog`: the paper's 1617 trained networks with their derived figures. */
 export function register(program: Command): void {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { comparePairs } from '../../analysis/crossdevice.js';
 import { paperResultsReference } from '../../catalog/paper.js';
-import { loadDevice } from '../../report/load-node.js';
-import { formatCsv, formatTable, printJson } from '../format.js';
+import { loadDevice } from '../../analysis/results-node.js';
+import { formatTable } from '../../report/text.js';
+import { formatCsv, printJson } from '../format.js';
 
 interface CompareOptions {
   results: string[];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { networkLabel } from '../../catalog/index.js';
 import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { addNetworkOptions, addWeightsOptions, networkFromOptions, weightsFromOptions, type NetworkOptions, type WeightsOptions } from '../network-options.js';
-import { formatBytes } from '../format.js';
+import { formatBytes } from '../../report/text.js';
 import { addPrecisionOptions, exportWithOptions, precisionFromOptions, type PrecisionCliOptions } from '../precision-options.js';
 
 interface ExportOptions extends NetworkOptions, PrecisionCliOptions, WeightsOptions {

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { networkLabel, networkRecord } from '../../catalog/index.js';
 import { summarize } from '../../graph/summary.js';
 import { addNetworkOptions, networkFromOptions, type NetworkOptions } from '../network-options.js';
-import { formatBytes, formatTable, printJson } from '../format.js';
+import { formatBytes, formatTable } from '../../report/text.js';
+import { printJson } from '../format.js';
 
 /** `iotnets info`: arguments, parameter counts, MACs, paper FLOPs, memory and the per-layer table of one network. */
 export function register(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { listModels, listSpaces } from '../../zoo/index.js';
-import { formatTable, printJson } from '../format.js';
+import { formatTable } from '../../report/text.js';
+import { printJson } from '../format.js';
 
 /** `iotnets list`: search spaces with their laws, and named models with their input sizes. */
 export function register(program: Command): void {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { analyseFront, type FrontAxes } from '../../analysis/front.js';
+import { describeLatencyStatistic } from '../../analysis/results.js';
 import { describeConstraints } from '../../analysis/select.js';
-import { loadDevice } from '../../report/load-node.js';
+import { loadDevice } from '../../analysis/results-node.js';
 import { printJson } from '../format.js';
 import {
   addAnalysisOptions,
@@ -47,6 +48,7 @@ export function register(program: Command): void {
         return printJson({
           device: device.name,
           axes: o.by,
+          latency: device.latencyStatistic,
           constraints: describeConstraints(constraints),
           candidates: candidates.length,
           front: front.map((p) => networkEntry(p, constraints)),
@@ -54,6 +56,7 @@ export function register(program: Command): void {
         });
       }
       console.log(`Pareto front (${AXES_TITLES[o.by]}) on ${device.name}: ${front.length} of ${counted(candidates.length, 'network')} (${describeConstraints(constraints)})`);
+      console.log(`(${describeLatencyStatistic(device.latencyStatistic)})`);
       console.log(networkTable(front, constraints));
       console.log('');
       console.log(`Selection: ${counted(selection.length, 'network')} spanning the front`);

@@ -3,9 +3,10 @@ import { networkLabel } from '../../catalog/index.js';
 import { check } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { parseFormats } from '../../onnx/formats.js';
-import { checkPrecisions, type EvaluationInputs } from '../../runtime/precision-check.js';
+import { checkPrecisions, type EvaluationInputs } from '../../runtime/precision-check-node.js';
 import { CALIBRATION_SEED, randomCalibrationInputs } from '../../runtime/precision.js';
-import { formatTable, printJson } from '../format.js';
+import { formatTable } from '../../report/text.js';
+import { printJson } from '../format.js';
 import { addNetworkOptions, addWeightsOptions, networkFromOptions, parseInteger, weightsFromOptions, type NetworkOptions, type WeightsOptions } from '../network-options.js';
 
 interface PrecisionOptions extends NetworkOptions, WeightsOptions {

@@ -1,149 +1,35 @@
 import { Option, type Command } from 'commander';
-import { failOnProblems } from '../../problems.js';
-import type { DeviceInfo, Measurement } from '../../analysis/results.js';
+import { describeLatencyStatistic, latencyStatistic, type Measurement } from '../../analysis/results.js';
 import { formatLatency } from '../../analysis/units.js';
-import { journalPathFor, readJournal } from '../../calibrate/journal.js';
 import { networkLabel } from '../../catalog/index.js';
 import { CATALOG } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
 import { chooseDiverse } from '../../predict/chooser.js';
-import {
-  CALIBRATION_SETS,
-  evaluatePredictor,
-  measuredNetworks,
-  repeatAgreement,
-  simulatedNoiseFloor,
-  averageMetrics,
-  type AveragedMetrics,
-  type CalibrationSets,
-  type MeasuredNetwork,
-} from '../../predict/evaluate.js';
+import { CALIBRATION_SETS, evaluatePredictor, type CalibrationSets } from '../../predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../../predict/features.js';
-import { fitLatencyModel, fitQuality, latencyBreakdown, modelToJson, outOfRange, parseLatencyModel, predictLatencyMs, type LatencyModel, type OutOfRange } from '../../predict/model.js';
+import { latencyBreakdown, outOfRange, predictLatencyMs, type LatencyModel, type OutOfRange } from '../../predict/model.js';
 import { catalogNetworksToPredict, predictedResultsDocument, predictWithInterval } from '../../predict/predicted-results.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { counted } from '../../plural.js';
 import { expandOnnxSources } from '../../onnx/load-file.js';
-import { checkOutputFile, readJsonFile, writeFileAtomic } from '../../io/files-node.js';
-import { deviceLabel } from '../../runtime/device.js';
-import { loadResults } from '../../report/load-node.js';
-import { formatCsv, formatTable, printJson } from '../format.js';
+import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
+import { formatTable } from '../../report/text.js';
+import { formatCsv, printJson } from '../format.js';
 import { addNetworkOptions, networkFromOptions, onnxFileFromOptions, parseInteger, type NetworkOptions } from '../network-options.js';
-
-/** A results file's usable measurements as networks with features, and the device it names. */
-export interface MeasuredDevice {
-  readonly name: string;
-  readonly device: DeviceInfo;
-  readonly measurements: readonly Measurement[];
-  readonly networks: readonly MeasuredNetwork[];
-}
-
-/** The device record of a results file: its own, else the last one in the calibration journal beside it, else its name. */
-function deviceOf(path: string, own: DeviceInfo | undefined, name: string): DeviceInfo {
-  if (own) return own;
-  const record = readJournal(journalPathFor(path)).devices.at(-1);
-  if (record) {
-    const { type: _type, ...details } = record;
-    return { name: deviceLabel(record), details };
-  }
-  return { name, details: {} };
-}
-
-/** Reads a results file for prediction; any unusable entry (NaN, negative or missing t_avg, ...) is an error naming it. */
-export async function loadMeasuredDevice(path: string): Promise<MeasuredDevice> {
-  const results = await loadResults(path);
-  failOnProblems(results.problems, path, 'fix or remove those entries: every t_avg must be a positive number of milliseconds');
-  return {
-    name: results.deviceName,
-    device: deviceOf(path, results.device, results.deviceName),
-    measurements: results.measurements,
-    networks: measuredNetworks(results.measurements),
-  };
-}
+import { evaluationTable } from '../../report/evaluation-table.js';
+import { fitAndSave, loadLatencyModel, loadMeasuredDevice, noiseFloor } from '../../predict/measured-node.js';
+import { fitQualityLine } from '../model-fit.js';
 
 const intervalText = (p: { lowMs: number; highMs: number }) => `${formatLatency(p.lowMs)} .. ${formatLatency(p.highMs)}`;
 
 const percent = (x: number | undefined, digits = 1) => (x === undefined ? '' : `${(x * 100).toFixed(digits)}%`);
 
-/** One row of the evaluation table: a label and the metrics (prediction or noise floor). */
-export interface EvaluationRow {
-  readonly label: string;
-  readonly metrics: AveragedMetrics;
-  readonly spearmanRange?: readonly [number, number];
-}
-
-/** The evaluation table: rank agreement, relative error, front recall and the cost of picking under budgets. */
-export function evaluationTable(rows: readonly EvaluationRow[]): string {
-  return formatTable(
-    ['', 'Spearman', '(min..max)', 'Kendall', 'MdAPE', '±10%', '±20%', 'front recall', 'acc. loss', 'violations', 'overshoot', 'misses'],
-    rows.map(({ label, metrics: m, spearmanRange }) => [
-      label,
-      m.spearman.toFixed(4),
-      spearmanRange ? `${spearmanRange[0].toFixed(3)}..${spearmanRange[1].toFixed(3)}` : '',
-      m.kendall.toFixed(4),
-      percent(m.medianApe),
-      percent(m.within10, 0),
-      percent(m.within20, 0),
-      percent(m.frontRecall, 0),
-      m.accuracyLoss === undefined ? '' : `${(m.accuracyLoss * 100).toFixed(2)} pp`,
-      percent(m.violations, 0),
-      percent(m.overshoot),
-      percent(m.misses, 0),
-    ]),
-  );
-}
-
-/** The noise floor of a device: agreement with a repeat measurement when one is given, else simulated from t_std. */
-export async function noiseFloor(device: MeasuredDevice, repeatPath: string | undefined, repeats: number): Promise<EvaluationRow & { source: string }> {
-  if (repeatPath === undefined) {
-    return { label: 'noise floor (simulated from t_std)', source: 'simulated', metrics: simulatedNoiseFloor(device.networks, repeats) };
-  }
-  const repeat = await loadMeasuredDevice(repeatPath);
-  const second = new Map(repeat.measurements.map((m) => [m.index, m.latencyMs]));
-  return { label: 'noise floor (repeat measurement)', source: 'repeat', metrics: averageMetrics([repeatAgreement(device.networks, second)]) };
-}
-
 function positive(text: string, option: string, min = 1): number {
   const n = parseInteger(text, option);
   check(n >= min, `${option} must be at least ${min}, got ${n}`);
   return n;
-}
-
-function readModel(path: string): LatencyModel {
-  return parseLatencyModel(readJsonFile(path, 'a latency model written by `iotnets predict fit`'), path);
-}
-
-/** Where pass `pass` (2, 3, ...) of `calibrate --repeat` writes: `x.json` -> `x.repeat2.json`. */
-export function repeatResultsPath(out: string, pass: number): string {
-  return `${out.replace(/\.json$/i, '')}.repeat${pass}.json`;
-}
-
-/** Where `calibrate --calibration-set` saves the latency model fit on its results: `x.json` -> `x.model.json`. */
-export function modelPathFor(out: string): string {
-  return `${out.replace(/\.json$/i, '')}.model.json`;
-}
-
-/** After a calibration set is measured: fits its latency model beside the results file and says where it went. */
-export async function fitCalibrationSetModel(results: string): Promise<void> {
-  const path = modelPathFor(results);
-  const model = await fitAndSave(results, path);
-  console.log(`latency model of ${model.device.name} fit on ${model.points} networks: ${path} (use it with \`iotnets predict --device\`)`);
-}
-
-/** Fits a latency model on every valid measurement of a results file, writes it and prints its leave-one-out quality; returns the model. */
-export async function fitAndSave(results: string, out: string, networks?: (n: readonly MeasuredNetwork[]) => readonly MeasuredNetwork[]): Promise<LatencyModel> {
-  const measured = await loadMeasuredDevice(results);
-  const points = networks ? networks(measured.networks) : measured.networks;
-  const model = fitLatencyModel(points, measured.device);
-  writeFileAtomic(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`, '--out');
-  const quality = fitQuality(model, points);
-  console.log(
-    `fit quality, each of the ${model.points} calibration networks predicted by a fit on the others: ` +
-      `median error ${percent(quality.looMdape)}, Spearman rho ${quality.looSpearman.toFixed(3)}`,
-  );
-  return model;
 }
 
 function registerFit(predict: Command): void {
@@ -157,13 +43,15 @@ function registerFit(predict: Command): void {
     .action(async (o: { results: string; k?: string; seed: string; out: string }) => {
       checkOutputFile(o.out, '--out');
       const k = o.k === undefined ? undefined : positive(o.k, '--k');
-      const model = await fitAndSave(o.results, o.out, (networks) => {
+      const fitted = await fitAndSave(o.results, o.out, (networks) => {
         if (k === undefined) return networks;
         check(k <= networks.length, `${o.results} has ${networks.length} valid measurements, fewer than --k ${k}; lower --k or measure more networks`);
         const chosen = new Set(chooseDiverse(networks.map((n) => ({ id: n.index, group: n.group, features: n.features })), k, parseInteger(o.seed, '--seed')));
         return networks.filter((n) => chosen.has(n.index));
       });
-      console.log(`latency model of ${model.device.name} fit on ${model.points} networks of ${o.results}; wrote ${o.out}`);
+      const { model, statistic } = fitted;
+      console.log(fitQualityLine(fitted));
+      console.log(`latency model of ${model.device.name} fit on ${model.points} networks of ${o.results} (${describeLatencyStatistic(statistic)}); wrote ${o.out}`);
     });
 }
 
@@ -208,7 +96,7 @@ function registerEval(predict: Command): void {
       const floor = await noiseFloor(measured, o.repeatResults, repeats);
       if (o.json) return printJson({ device: measured.name, ...evaluation, noiseFloor: { source: floor.source, ...floor.metrics } });
       console.log(
-        `${measured.name}: latency predicted from ${evaluation.k} ${evaluation.sets} calibration networks, scored on the other ${evaluation.heldOut}, mean of ${evaluation.repeats} repeats`,
+        `${measured.name}: latency predicted from ${evaluation.k} ${evaluation.sets} calibration networks, scored on the other ${evaluation.heldOut}, mean of ${evaluation.repeats} repeats (${describeLatencyStatistic(latencyStatistic(measured.measurements))})`,
       );
       console.log(evaluationTable([{ label: `K=${evaluation.k}`, metrics: evaluation, spearmanRange: evaluation.spearmanRange }, floor]));
     });
@@ -225,8 +113,11 @@ function withPredictions(measurements: readonly Measurement[], model: LatencyMod
     law: m.law,
     ...(m.params !== undefined ? { params: m.params } : {}),
     ...(m.runid !== undefined ? { runid: m.runid } : {}),
+    ...(m.runs !== undefined ? { runs: m.runs } : {}),
     spacename: m.space,
-    t_avg: m.latencyMs,
+    t_avg: m.meanMs ?? m.latencyMs,
+    ...(m.latencyStatistic === 'median' ? { t_median: m.latencyMs } : {}),
+    ...(m.p90Ms !== undefined ? { t_p90: m.p90Ms } : {}),
     ...(m.latencyStdMs !== undefined ? { t_std: m.latencyStdMs } : {}),
     t_pred: predictLatencyMs(model, features[m.index]!),
   }));
@@ -267,7 +158,7 @@ export function register(program: Command): void {
     .option('--csv', 'with --all: print CSV')
     .action(async (model: string | undefined, o: PredictOptions) => {
       check(o.device !== undefined, 'pass --device FILE: a latency model written by `iotnets predict fit`');
-      const latencyModel = readModel(o.device);
+      const latencyModel = loadLatencyModel(o.device);
       if (o.results !== undefined) {
         check(o.out !== undefined, '--results needs --out FILE for the annotated copy');
         checkOutputFile(o.out, '--out');

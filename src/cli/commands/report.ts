@@ -4,10 +4,7 @@ import type { Command } from 'commander';
 import { parseFormats } from '../../onnx/formats.js';
 import { check } from '../../errors.js';
 import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
-import { reportHtml } from '../../report/html.js';
-import { loadDevice, vegaBrowserSource } from '../../report/load-node.js';
-import { renderPng, renderSvg } from '../../report/render-node.js';
-import { buildFigures, buildReportModel } from '../../report/report.js';
+import { loadDevice } from '../../analysis/results-node.js';
 import {
   addAnalysisOptions,
   addPrecisionFrontsOption,
@@ -48,6 +45,13 @@ export function register(program: Command): void {
     .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', 'fp32,fp16,int8')
     .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
     .action(async (o: ReportOptions) => {
+      // The report's renderers (Vega, vega-lite, resvg) load only when a report is written.
+      const [{ reportHtml }, { renderPng, renderSvg }, { buildFigures, buildReportModel }, { vegaBrowserSource }] = await Promise.all([
+        import('../../report/html.js'),
+        import('../../report/render-node.js'),
+        import('../../report/report.js'),
+        import('../../report/vega-node.js'),
+      ]);
       check(
         /\.html?$/i.test(o.output),
         `-o ${o.output}: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)`,

@@ -7,13 +7,14 @@ import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { parseIndexList } from '../../calibrate/subsets.js';
 import { check, escapeForMessage, IotnetsError } from '../../errors.js';
-import { currentDevice, deviceLabel } from '../../runtime/device.js';
+import { deviceLabel } from '../../runtime/device.js';
+import { currentDevice } from '../../runtime/device-node.js';
 import { measureNetwork } from '../../runtime/measure.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
-import { formatTable, printJson } from '../format.js';
-import { LATENCY_HEADER, latencyCells, timingJson } from '../latency-table.js';
-import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { formatTable, LATENCY_HEADER, latencyCells, timingJson } from '../../report/text.js';
+import { printJson } from '../format.js';
+import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 
 /** The networks main_run_model.py highlights: selMACCNets (MacBook Pro) then selPICNets (Raspberry Pi), 64 once. */
 export const HIGHLIGHTED_NETWORKS: readonly number[] = [...new Set([1552, 1420, 1449, 851, 771, 64, 687, 611, 450, 405, 306, 349, 64])];
@@ -42,8 +43,7 @@ export function register(program: Command): void {
       .requiredOption('--models <dir>', 'directory holding the <runid>_ckpt.t7 checkpoints')
       .option('--accuracy <file>', "run ids and accuracies: 'paper' (the built-in NetConfigs.json) or a NetConfigs.json-format file", PAPER_ACCURACY)
       .option('--indices <list>', 'catalog indices to run, e.g. 687,611 or 0-9')
-      .option('--json', 'print a JSON object with the device record and one record per network'),
-    'paper',
+      .option('--json', 'print a JSON object with the device record and one record per network')
   ).action(async (o: RunModelOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
     check(existsSync(o.models) && statSync(o.models).isDirectory(), `--models ${o.models}: no such directory; pass the folder holding the <runid>_ckpt.t7 files`);
@@ -57,7 +57,8 @@ export function register(program: Command): void {
         () => `${o.accuracy} gives network #${index} the run id '${escapeForMessage(runid!)}', which is not a plain file name; fix the file`,
       );
     }
-    const device = currentDevice(settings, protocol);
+    const engine = await nodeEngine();
+    const device = currentDevice(engine, settings, protocol);
     if (!o.json) console.log(`device: ${deviceLabel(device)}\n`);
     const rows = [];
     let failures = 0;
@@ -81,7 +82,7 @@ export function register(program: Command): void {
         const loaded = await loadWeightsFile(path);
         const weights = bindStateDict(graph, loaded.stateDict, path, 'this catalog network');
         checkpointAcc = loaded.meta.acc;
-        ({ timing } = await measureNetwork(graph, weights, { settings, protocol }));
+        ({ timing } = await measureNetwork(graph, weights, { engine, settings, protocol }));
       } catch (e) {
         if (!(e instanceof IotnetsError)) throw e;
         process.stderr.write(`${name}: ${e.message}\n`);

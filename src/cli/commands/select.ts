@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import { withSafetyBound } from '../../analysis/interval.js';
+import { describeLatencyStatistic } from '../../analysis/results.js';
 import { describeConstraints, GOALS, nearMisses, rankUnder, type Goal } from '../../analysis/select.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
 import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { parseFormat } from '../../onnx/formats.js';
-import { loadDevice } from '../../report/load-node.js';
+import { loadDevice } from '../../analysis/results-node.js';
 import { initWeights } from '../../weights/init.js';
 import { printJson } from '../format.js';
 import { parseInteger } from '../network-options.js';
@@ -70,6 +71,7 @@ export function register(program: Command): void {
       if (o.json) {
         return printJson({
           device: device.name,
+          latency: device.latencyStatistic,
           ...(device.prediction ? { predicted: { model: device.prediction.model, ...(safety !== undefined ? { safety } : {}) } } : {}),
           constraints: describeConstraints(constraints),
           goal: o.goal,
@@ -85,6 +87,8 @@ export function register(program: Command): void {
           `latencies predicted by ${device.prediction.model}, interval ${Math.round(device.prediction.level * 100)}%` +
             (safety !== undefined ? `; the budget is checked against the ${Math.round(safety * 100)}% upper bound (safe bound)` : '; pass --safety 0.9 to pick under the upper bound'),
         );
+      } else {
+        console.log(`(${describeLatencyStatistic(device.latencyStatistic)})`);
       }
       console.log(networkTable(ranked, constraints));
       const over = nearMisses(points, constraints, best);

@@ -1,26 +1,19 @@
 import { networkInterfaces } from 'node:os';
 import type { Command } from 'commander';
-import { measurementRecord } from '../../calibrate/calibrate.js';
-import { journalPathFor, type JournalMeasurement } from '../../calibrate/journal.js';
+import { journalPathFor } from '../../calibrate/journal.js';
 import { checkOutputFile } from '../../io/files-node.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
-import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check, escapeForMessage } from '../../errors.js';
-import { deviceRecordProblem, measurementProblem } from '../../calibrate/records.js';
-import { summarize } from '../../graph/summary.js';
 import { deviceLabel } from '../../runtime/device.js';
-import { INPUT_SEED, WEIGHT_SEED } from '../../runtime/measure.js';
-import { discardedRuns, protocolLabel, type Protocol } from '../../runtime/protocols.js';
+import type { Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
-import type { Timing } from '../../runtime/timing.js';
-import type { BrowserDevice, WebPlan } from '../../web/messages.js';
-import { bundlePage, startPageServer } from '../../web/server-node.js';
+import { browserDeviceFromBody, measurementFromBody, measurementIndex, type WebPlan } from '../../web/messages.js';
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { parseInteger } from '../network-options.js';
 import { createProgress, formatDuration, measurementLine } from '../progress.js';
-import { fitCalibrationSetModel } from './predict.js';
+import { fitCalibrationSetModel } from '../model-fit.js';
 import { counted } from '../../plural.js';
 
 interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
@@ -29,36 +22,6 @@ interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
   port: string;
   force?: boolean;
   deviceName?: string;
-}
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-/** The device of a POST body, refused unless it is a plausible browser record measuring the way this server was told to. */
-function parseDevice(body: unknown, protocol: Protocol, optimization: string): BrowserDevice {
-  const d = isObject(body) ? body['device'] : undefined;
-  check(isObject(d) && d['executionProvider'] === 'wasm', 'the request has no browser device record; reload the calibration page');
-  const problem = deviceRecordProblem(d) ??
-    (typeof d['crossOriginIsolated'] !== 'boolean' ? 'crossOriginIsolated: not true or false' : undefined) ??
-    (!isObject(d['ortVersions']) || !Object.values(d['ortVersions']).every((v) => v === undefined || typeof v === 'string')
-      ? 'ortVersions: not a record of version texts' : undefined);
-  check(problem === undefined, () => `the device record is implausible (${problem}); reload the calibration page`);
-  const device = d as unknown as BrowserDevice;
-  const theirs = `protocol ${protocolLabel(device.protocol)}, optimization ${device.graphOptimization}`;
-  const ours = `protocol ${protocolLabel(protocol)}, optimization ${optimization}`;
-  check(theirs === ours, `the page measures with ${theirs} but the server with ${ours}; reload the calibration page`);
-  return device;
-}
-
-/** The journal record of a browser measurement of network `index`, refused unless it is complete and consistent. */
-function journalRecord(m: Record<string, unknown>, index: number, protocol: Protocol): JournalMeasurement {
-  const t = m['timing'] as Partial<Timing> | undefined;
-  check(isObject(t) && isObject(t.summary) && isObject(t.protocol) && isObject(m['seconds']), `the measurement of network #${index} is incomplete; reload the calibration page`);
-  check(protocolLabel(t.protocol) === protocolLabel(protocol) && t.discarded === discardedRuns(protocol), `the measurement of network #${index} was not taken with protocol ${protocolLabel(protocol)}; reload the calibration page`);
-  const entry = catalogEntry(index);
-  const record = measurementRecord(entry, summarize(catalogGraph(entry)), t as Timing, m['seconds'] as JournalMeasurement['seconds']);
-  const problem = measurementProblem(record);
-  check(problem === undefined, () => `the measurement of network #${index} is refused (${problem}); reload the calibration page`);
-  return record;
 }
 
 /** The http URLs other devices on this machine's networks can open, one per IPv4 LAN address. */
@@ -91,6 +54,8 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
   const planned = new Set(indices);
   const remaining = () => indices.filter((i) => !results.has(i));
   const toMeasure = remaining().length;
+  // esbuild and the page's server load only when a page is served.
+  const { bundlePage, startPageServer } = await import('../../web/server-node.js');
   const script = await bundlePage();
   const progress = createProgress();
   const plan = (): WebPlan => ({
@@ -99,11 +64,9 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     protocol,
     optimization: settings.optimization,
     ...(serve.threads !== undefined ? { threads: serve.threads } : {}),
-    weightSeed: WEIGHT_SEED,
-    inputSeed: INPUT_SEED,
   });
   const useDevice = (body: unknown) => {
-    const parsed = parseDevice(body, protocol, settings.optimization);
+    const parsed = browserDeviceFromBody(body, protocol, settings.optimization);
     const device = serve.deviceName === undefined ? parsed : { ...parsed, name: serve.deviceName };
     if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
   };
@@ -129,11 +92,11 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
       device: (body) => reported(() => useDevice(body)),
       measurement: (body) =>
         reported(() => {
-          const index = isObject(body) ? body['index'] : undefined;
+          const index = measurementIndex(body);
           check(typeof index === 'number' && planned.has(index), () => `network #${escapeForMessage(String(index))} is not in this server's plan`);
           check(!results.has(index), `network #${index} is already in ${results.out}`);
           useDevice(body);
-          const record = journalRecord(body as Record<string, unknown>, index, protocol);
+          const record = measurementFromBody(body, index, protocol);
           results.add(record);
           results.writeResults();
           measured += 1;
@@ -184,7 +147,6 @@ export function register(program: Command): void {
       .option('--port <n>', 'port to listen on (0 = any free port)', '0')
       .option('--force', 'add to a results file measured on a different device or setup')
       .option('--device-name <name>', "what reports and titles call the device, e.g. 'my phone' (default: browser, OS and cores, e.g. 'Chrome 120, Android 14, 8 cores')"),
-    'paper',
   ).action(async (o: ServeOptions) => {
     const { settings, protocol } = parseMeasurementOptions(o);
     const port = parseInteger(o.port, '--port');

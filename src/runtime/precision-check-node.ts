@@ -4,6 +4,7 @@ import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../onnx/export.js';
 import { floatFormat, FP32, type NumberFormat } from '../onnx/formats.js';
+import { NODE_ENGINE } from './engine-node.js';
 import { exportInPrecision, type CalibrationInputs } from './precision.js';
 
 /** Samples per ONNX Runtime call while evaluating. */
@@ -117,7 +118,7 @@ export async function checkPrecisions(
   const rows: PrecisionDeviation[] = [];
   for (const format of formats) {
     options.onFormat?.(format.name);
-    const model = await exportInPrecision(graph, weights, format, options.calibration);
+    const model = await exportInPrecision(NODE_ENGINE, graph, weights, format, options.calibration);
     rows.push(deviation(format, await logitsOf(model, graph, inputs), reference, classes, inputs.labels));
   }
   const report = { inputs: inputs.label, samples: inputs.count, formats: rows, ...(fp32.accuracy !== undefined ? { fp32Accuracy: fp32.accuracy } : {}) };

@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { joinAccuracy } from '../analysis/accuracy.js';
-import { networkFacts, withMemory } from '../analysis/network-facts.js';
-import type { PredictionSpread } from '../analysis/interval.js';
-import type { NetworkCandidate } from '../analysis/objectives.js';
+import { basename, extname } from 'node:path';
+import { joinAccuracy } from './accuracy.js';
+import { networkFacts, withMemory } from './network-facts.js';
+import type { PredictionSpread } from './interval.js';
+import type { NetworkCandidate } from './objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
-import { checkAgainstGraphs, deviceInfo, parseResults, type DeviceInfo, type Results } from '../analysis/results.js';
+import { checkAgainstGraphs, deviceInfo, latencyStatistic, parseResults, type DeviceInfo, type LatencyStatistic, type Results } from './results.js';
 import { loadAccuracyFile } from '../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../catalog/paper.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
@@ -39,12 +37,6 @@ export async function loadResults(path: string): Promise<Results & { deviceName:
   return { ...results, deviceName: device?.name ?? deviceNameFromPath(path) };
 }
 
-/** The browser build of the Vega runtime, to inline into self-contained HTML. */
-export async function vegaBrowserSource(): Promise<string> {
-  const moduleFile = fileURLToPath(import.meta.resolve('vega'));
-  return readFile(join(dirname(moduleFile), 'vega.min.js'), 'utf8');
-}
-
 /** Where a device's networks come from and how strictly to read them. */
 export interface DeviceSource {
   readonly results: string;
@@ -66,6 +58,8 @@ export interface LoadedDevice {
   readonly prediction?: PredictionSpread & { readonly level: number };
   readonly points: readonly NetworkCandidate[];
   readonly sources: readonly string[];
+  /** Which statistic of the timed runs the points' latencies are. */
+  readonly latencyStatistic: LatencyStatistic | 'mixed';
 }
 
 const SKIP_HINT = 'fix the file or pass --skip-invalid to analyse the remaining networks';
@@ -102,5 +96,6 @@ export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
     ...(results.prediction ? { prediction: results.prediction } : {}),
     points: source.memory ? withMemory(joined.points) : joined.points,
     sources: [source.results, ...(table ? [table.source] : [])],
+    latencyStatistic: latencyStatistic(joined.points),
   };
 }

@@ -1,10 +1,9 @@
 import type { GraphBuilder, Value } from '../../graph/graph.js';
 import { child, convBn, poolLinearHead, type BlockOut } from './common.js';
 
-/** A kuangliu residual block type: its channel expansion and how it builds one block. */
+/** A kuangliu residual block type: how it builds one block (each block function owns its channel expansion). */
 export interface ResidualBlock {
   readonly name: 'BasicBlock' | 'Bottleneck';
-  readonly expansion: number;
   readonly apply: (b: GraphBuilder, prefix: string, x: Value, inPlanes: number, planes: number, stride: number) => BlockOut;
 }
 
@@ -33,8 +32,8 @@ export function bottleneck(b: GraphBuilder, prefix: string, x: Value, inPlanes: 
   return { out: b.relu(b.add(out, shortcut(b, prefix, x, inPlanes, outPlanes, stride))), outPlanes };
 }
 
-export const BASIC_BLOCK: ResidualBlock = { name: 'BasicBlock', expansion: 1, apply: basicBlock };
-export const BOTTLENECK: ResidualBlock = { name: 'Bottleneck', expansion: 4, apply: bottleneck };
+export const BASIC_BLOCK: ResidualBlock = { name: 'BasicBlock', apply: basicBlock };
+export const BOTTLENECK: ResidualBlock = { name: 'Bottleneck', apply: bottleneck };
 
 /** ResNet `_make_layer`: `numBlocks` blocks in nn.Sequential `prefix`, the first with `stride`. */
 export function resnetLayer(

@@ -3,7 +3,7 @@ import { networkLabel } from '../../catalog/index.js';
 import { check } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { parseFormats } from '../../onnx/formats.js';
-import { checkPrecisions, type EvaluationInputs } from '../../runtime/precision-check-node.js';
+import type { EvaluationInputs } from '../../runtime/precision-check-node.js';
 import { CALIBRATION_SEED, randomCalibrationInputs } from '../../runtime/precision.js';
 import { formatTable } from '../../report/text.js';
 import { printJson } from '../format.js';
@@ -71,6 +71,8 @@ export function register(program: Command): void {
             ? firstSamples(inputs, Math.min(CALIBRATION_SAMPLES, inputs.count))
             : undefined;
       const { weights, source } = await weightsFromOptions(network, own, o, command);
+      // ONNX Runtime loads only when this command runs, so other commands start fast.
+      const { checkPrecisions } = await import('../../runtime/precision-check-node.js');
       const report = await checkPrecisions(graph, weights, formats, inputs, {
         ...(inputs.labels ? { maxDrop } : {}),
         ...(calibration ? { calibration } : {}),

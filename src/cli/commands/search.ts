@@ -17,7 +17,6 @@ import { memoryTable, type KnownNetwork } from '../../search/memory-table.js';
 import type { RankedCandidate } from '../../search/study.js';
 import { crossValidate } from '../../search/surrogate.js';
 import { commandTrainer, parseAccuracyLine } from '../../search/trainer-node.js';
-import { renderPng, renderSvg } from '../../report/render-node.js';
 import { SEARCH_GROUPS, searchAccuracySpec, type SearchRow } from '../../report/specs.js';
 import { formatBytes, formatTable } from '../../report/text.js';
 import { printJson } from '../format.js';
@@ -184,6 +183,8 @@ const CHART_ROWS = 60;
 
 /** Writes the accuracy-vs-latency (with a latency source) and accuracy-vs-weights charts of the search, PNG and SVG. */
 async function writeCharts(o: SearchOptions, setup: SearchSetup, ranking: readonly RankedCandidate[]): Promise<string[]> {
+  // Vega and resvg load only when charts are drawn, so other commands start fast.
+  const { renderPng, renderSvg } = await import('../../report/render-node.js');
   const group = (r: RankedCandidate) => (r.standing === 'trained' ? SEARCH_GROUPS[3] : r.standing === 'known' ? SEARCH_GROUPS[2] : SEARCH_GROUPS[1]);
   const rows: SearchRow[] = [
     ...setup.priorPoints.map((p) => ({ label: p.label, group: SEARCH_GROUPS[0], latencyMs: p.latencyMs ?? null, weightsKiB: p.weightBytes / 1024, accuracy: p.accuracy })),

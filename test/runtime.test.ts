@@ -21,7 +21,7 @@ import {
   numpyMean,
   numpyStd,
   numpySum,
-  paperStatistics,
+  keptStatistics,
   summarizeTimes,
 } from '../src/runtime/stats.js';
 import { MeasurementAborted, timeInference, type Inference } from '../src/runtime/timing.js';
@@ -37,7 +37,7 @@ const PAPER_TS = [
 
 test('paper protocol: t_avg/t_std are numpy mean/std of 1000*ts[5:], bit for bit', () => {
   // numpy 2.4: np.mean(1000*ts[5:]), np.std(1000*ts[5:])
-  const { t_avg, t_std } = paperStatistics(PAPER_TS.map((t) => 1000 * t));
+  const { t_avg, t_std } = keptStatistics(PAPER_TS.map((t) => 1000 * t), discardedRuns(makeProtocol('paper')));
   assert.equal(t_avg, 5.014581680297852);
   assert.equal(t_std, 0.07089746359569683);
 });
@@ -55,7 +55,7 @@ test('sum, mean, std, median and p90 follow numpy (pairwise summation, populatio
   assert.equal(s.p90, 100000000.0888666);
   assert.equal(s.count, 300);
   assert.equal(s.min, Math.min(...x));
-  assert.throws(() => paperStatistics([1, 2, 3, 4, 5]), RangeError);
+  assert.throws(() => keptStatistics([1, 2, 3, 4, 5], 5), RangeError);
 });
 
 test("median confidence interval: order statistics around the middle, inside the sample's range", () => {

@@ -1,9 +1,9 @@
 import type { AccuracyEntry, AccuracyTable } from '../catalog/accuracy.js';
 import type { Problem } from '../problems.js';
-import type { Measurement } from './results.js';
+import type { ResultRow } from './results.js';
 
-/** A measurement with the accuracy of its network. */
-export interface NetworkPoint extends Measurement {
+/** A results row with the accuracy of its network. */
+export interface NetworkPoint extends ResultRow {
   readonly accuracy: number;
 }
 
@@ -19,7 +19,7 @@ export interface Joined {
  * Gives each measurement its accuracy: from `table` when given (by catalog index, else by run id), otherwise from the
  * results file's own acc. Measurements left without one are problems.
  */
-export function joinAccuracy(measurements: readonly Measurement[], table?: AccuracyTable): Joined {
+export function joinAccuracy(measurements: readonly ResultRow[], table?: AccuracyTable): Joined {
   const points: NetworkPoint[] = [];
   const problems: Problem[] = [];
   const used = new Set<AccuracyEntry>();

@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import type { NetworkPoint } from './accuracy.js';
-import { ACCURACY, LATENCY } from './objectives.js';
+import { ACCURACY, LATENCY, type Device } from './objectives.js';
 import { paretoFront2 } from './pareto.js';
 
 /** Ranks 1..n of the values, ties sharing the average of the ranks they span. */
@@ -36,12 +36,6 @@ function pearson(x: readonly number[], y: readonly number[]): number {
 export function spearman(x: readonly number[], y: readonly number[]): number {
   check(x.length === y.length && x.length >= 2, `rank correlation needs two equally long series of at least 2 values, got ${x.length} and ${y.length}`);
   return pearson(averageRanks(x), averageRanks(y));
-}
-
-/** Networks measured on one device. */
-export interface DeviceRun {
-  readonly name: string;
-  readonly points: readonly NetworkPoint[];
 }
 
 /** At one latency budget on the target device: the best accuracy its own front gives and what the other front gives. */
@@ -135,7 +129,7 @@ function transfer(source: string, target: string, sourceFront: readonly number[]
 }
 
 /** Compares two devices over the networks both measured: latency rank correlation, fronts and the cost of swapping them. */
-export function compareDevices(a: DeviceRun, b: DeviceRun): DeviceComparison {
+export function compareDevices(a: Device, b: Device): DeviceComparison {
   const byIndexA = new Map(a.points.map((p) => [p.index, p]));
   const byIndexB = new Map(b.points.map((p) => [p.index, p]));
   const commonIndices = [...byIndexA.keys()].filter((i) => byIndexB.has(i)).sort((x, y) => x - y);
@@ -175,7 +169,7 @@ export interface DevicePair {
 }
 
 /** Every pair of the devices (in the given order), compared as compareDevices does; at least two devices. */
-export function comparePairs(devices: readonly DeviceRun[]): DevicePair[] {
+export function comparePairs(devices: readonly Device[]): DevicePair[] {
   check(devices.length >= 2, `comparing devices needs at least 2, got ${devices.length}`);
   const names = devices.map((d) => d.name);
   check(new Set(names).size === names.length, `two devices share the name '${names.find((n, i) => names.indexOf(n) !== i)}'; give them different names`);

@@ -12,6 +12,12 @@ export interface MemorySized {
 /** A network point that may carry the element counts memory needs (attached by withMemory). */
 export type NetworkCandidate = NetworkPoint & Partial<MemorySized>;
 
+/** A device as fronts, comparisons and reports see it: a name and the networks measured on it. */
+export interface Device {
+  readonly name: string;
+  readonly points: readonly NetworkCandidate[];
+}
+
 /** Which memory a budget bounds: stored weights, the peak of live activations, or both together. */
 export type MemoryPart = 'weights' | 'activations' | 'total';
 

@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import { joinAccuracy } from './accuracy.js';
 import { networkFacts, withMemory } from './network-facts.js';
 import type { PredictionSpread } from './interval.js';
-import type { NetworkCandidate } from './objectives.js';
+import type { Device } from './objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, latencyStatistic, parseResults, type DeviceInfo, type LatencyStatistic, type Results } from './results.js';
 import { loadAccuracyFile } from '../catalog/load-file.js';
@@ -52,11 +52,9 @@ export interface DeviceSource {
 }
 
 /** One device's usable networks with accuracies (and memory figures when asked), named for titles. */
-export interface LoadedDevice {
-  readonly name: string;
+export interface LoadedDevice extends Device {
   /** Set when the latencies are predictions: which model, and how far it misses. */
   readonly prediction?: PredictionSpread & { readonly level: number };
-  readonly points: readonly NetworkCandidate[];
   readonly sources: readonly string[];
   /** Which statistic of the timed runs the points' latencies are. */
   readonly latencyStatistic: LatencyStatistic | 'mixed';

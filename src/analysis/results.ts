@@ -6,8 +6,8 @@ import type { PredictionSpread } from './interval.js';
 /** Which statistic of a network's timed runs stands for its latency. */
 export type LatencyStatistic = 'median' | 'mean' | 'predicted';
 
-/** One network's measured latency on a device, matched to the paper catalog. */
-export interface Measurement {
+/** One row of a results file: a catalog network's measured (or predicted) latency on a device, matched to the catalog. */
+export interface ResultRow {
   readonly index: number;
   readonly space: string;
   readonly law: string;
@@ -54,7 +54,7 @@ export interface Results {
   readonly device?: DeviceInfo;
   /** Set when the latencies are predictions (`iotnets predict --out`): the model and how far it misses. */
   readonly prediction?: PredictionSpread & { readonly level: number };
-  readonly measurements: readonly Measurement[];
+  readonly measurements: readonly ResultRow[];
   readonly problems: readonly Problem[];
 }
 
@@ -123,7 +123,7 @@ function splitDocument(json: unknown, source: string): { entries: unknown[]; dev
 }
 
 /** The interval and range excess of a predicted entry, when it has a usable t_low <= t_avg <= t_high. */
-function predictedFields(raw: Record<string, unknown>, latencyMs: number): Pick<Measurement, 'interval' | 'rangeExcess' | 'outOfRange'> {
+function predictedFields(raw: Record<string, unknown>, latencyMs: number): Pick<ResultRow, 'interval' | 'rangeExcess' | 'outOfRange'> {
   const [lowMs, highMs, excess] = [optionalNumber(raw.t_low), optionalNumber(raw.t_high), optionalNumber(raw.range_excess)];
   return {
     ...(lowMs !== undefined && highMs !== undefined && lowMs <= latencyMs && latencyMs <= highMs ? { interval: { lowMs, highMs } } : {}),
@@ -139,7 +139,7 @@ function predictedFields(raw: Record<string, unknown>, latencyMs: number): Pick<
 export function parseResults(json: unknown, source: string): Results {
   const { entries, device, prediction } = splitDocument(json, source);
   check(entries.length > 0, `${source}: the results file holds no measurements; run \`iotnets calibrate\` or pass a paper results file`);
-  const measurements: Measurement[] = [];
+  const measurements: ResultRow[] = [];
   const problems: Problem[] = [];
   const seen = new Map<number, number>();
   entries.forEach((raw, position) => {
@@ -203,7 +203,7 @@ export function parseResults(json: unknown, source: string): Results {
 }
 
 /** The statistic the latencies of `measurements` are: median or mean, or 'mixed' when only some entries have a median. */
-export function latencyStatistic(measurements: readonly Pick<Measurement, 'latencyStatistic'>[]): LatencyStatistic | 'mixed' {
+export function latencyStatistic(measurements: readonly Pick<ResultRow, 'latencyStatistic'>[]): LatencyStatistic | 'mixed' {
   const kinds = new Set(measurements.map((m) => m.latencyStatistic ?? 'mean'));
   return kinds.size === 1 ? [...kinds][0]! : kinds.size === 0 ? 'mean' : 'mixed';
 }
@@ -221,7 +221,7 @@ export function describeLatencyStatistic(statistic: LatencyStatistic | 'mixed'):
 }
 
 /** Problems for measurements whose params or flops disagree with the network graph of their catalog index. */
-export function checkAgainstGraphs(measurements: readonly Measurement[], factsOf: (index: number) => GraphFacts): Problem[] {
+export function checkAgainstGraphs(measurements: readonly ResultRow[], factsOf: (index: number) => GraphFacts): Problem[] {
   const problems: Problem[] = [];
   for (const m of measurements) {
     if (m.params === undefined && m.flops === undefined) continue;

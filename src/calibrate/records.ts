@@ -2,7 +2,7 @@ import { CATALOG } from '../catalog/catalog.js';
 import type { DeviceRecord } from '../runtime/device.js';
 import { makeProtocol, MAX_RUNS, protocolLabel, type Protocol, type StopReason } from '../runtime/protocols.js';
 import { OPTIMIZATION_LEVELS } from '../runtime/optimization.js';
-import { numpyMean, numpyStd, summarizeTimes } from '../runtime/stats.js';
+import { keptStatistics, summarizeTimes } from '../runtime/stats.js';
 import type { FileMeasurement, JournalMeasurement } from './journal.js';
 
 // The one validator of device records and measurements, wherever they come from (a journal on resume, a browser's
@@ -78,7 +78,7 @@ function timingProblem(m: Record<string, unknown>): string | undefined {
   const kept = timesMs.slice(discarded) as number[];
   if (runs !== kept.length) return `runs: ${String(runs)} but timesMs holds ${kept.length} runs after the ${discarded} discarded`;
   const s = summarizeTimes(kept);
-  const recomputed = { t_avg: numpyMean(kept), t_std: numpyStd(kept), median: s.median, min: s.min, max: s.max, p90: s.p90 };
+  const recomputed = { ...keptStatistics(timesMs as number[], discarded), median: s.median, min: s.min, max: s.max, p90: s.p90 };
   for (const [field, expected] of Object.entries(recomputed)) {
     const given = m[field];
     if (!isFiniteNumber(given) || !close(given, expected)) return `${field}: ${String(given)} disagrees with its runs (${expected})`;

@@ -1,6 +1,7 @@
-import type { Measurement } from '../analysis/results.js';
+import type { ResultRow } from '../analysis/results.js';
 import { check } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
+import { PAPER_PROTOCOL } from '../runtime/protocols.js';
 import { chooseDiverse } from './chooser.js';
 import { catalogFeatures, FEATURE_FAMILIES, type FeatureFamily, type FeatureVector } from './features.js';
 import { predictionMetrics, type BudgetRegret, type PredictionMetrics, type RankingMetrics, type ScoredNetwork } from './metrics.js';
@@ -19,7 +20,7 @@ export interface MeasuredNetwork {
 }
 
 /** Catalog measurements (from a results file) with their networks' features. */
-export function measuredNetworks(measurements: readonly Measurement[]): MeasuredNetwork[] {
+export function measuredNetworks(measurements: readonly ResultRow[]): MeasuredNetwork[] {
   const features = catalogFeatures();
   return measurements.map((m) => ({
     index: m.index,
@@ -137,14 +138,11 @@ export function repeatAgreement(first: readonly MeasuredNetwork[], secondMs: Rea
   return predictionMetrics(common.map((n) => scored(n, secondMs.get(n.index)!)));
 }
 
-/** Timed runs behind each of the paper's t_avg: 10 repetitions, the first 5 discarded. */
-export const PAPER_TIMED_RUNS = 5;
-
 /**
  * A simulated second measurement when only one exists: each mean redrawn log-normally with the spread two independent
  * means of `timedRuns` runs with standard deviation t_std would have between them (√(2/(n-1)) · t_std).
  */
-export function simulatedRepeat(networks: readonly MeasuredNetwork[], seed: number, timedRuns = PAPER_TIMED_RUNS): Map<number, number> {
+export function simulatedRepeat(networks: readonly MeasuredNetwork[], seed: number, timedRuns: number = PAPER_PROTOCOL.runs): Map<number, number> {
   const rng = new RandomState(seed);
   return new Map(
     networks.map((n) => {

@@ -1,4 +1,4 @@
-import { latencyStatistic, type DeviceInfo, type LatencyStatistic, type Measurement } from '../analysis/results.js';
+import { latencyStatistic, type DeviceInfo, type LatencyStatistic, type ResultRow } from '../analysis/results.js';
 import { loadResults } from '../analysis/results-node.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { readJsonFile, writeFileAtomic } from '../io/files-node.js';
@@ -11,7 +11,7 @@ import { fitLatencyModel, fitQuality, modelToJson, parseLatencyModel, type Laten
 export interface MeasuredDevice {
   readonly name: string;
   readonly device: DeviceInfo;
-  readonly measurements: readonly Measurement[];
+  readonly measurements: readonly ResultRow[];
   readonly networks: readonly MeasuredNetwork[];
 }
 

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { compareDevices, comparePairs, type DeviceComparison, type DevicePair } from '../analysis/crossdevice.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
-import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
+import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type Device, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
 import { paretoFront2 } from '../analysis/pareto.js';
 import { describeConstraints, type Constraints } from '../analysis/select.js';
 import {
@@ -24,19 +24,13 @@ import {
   type TransferRow,
 } from './specs.js';
 
-/** Networks measured on one device, named as titles show it. */
-export interface DeviceData {
-  readonly name: string;
-  readonly points: readonly NetworkCandidate[];
-}
-
 /** What a report analyses and how. */
 export interface ReportInput {
-  readonly device: DeviceData;
+  readonly device: Device;
   /** A second device to compare against. */
-  readonly compare?: DeviceData;
+  readonly compare?: Device;
   /** Every device of an N-device view (the device first), drawn as small multiples when there are three or more. */
-  readonly devices?: readonly DeviceData[];
+  readonly devices?: readonly Device[];
   /** Catalog indices to circle and label in the latency chart (e.g. the paper's own selection). */
   readonly highlight?: readonly number[];
   /** Number formats of the memory chart; empty for none (memory needs the points' element counts). */
@@ -48,7 +42,7 @@ export interface ReportInput {
   /** Input file names, listed in the report. */
   readonly sources: readonly string[];
   /** The same device's networks timed in each deployed precision (calibrate --precision): one front per precision. */
-  readonly precisions?: readonly { readonly format: NumberFormat; readonly device: DeviceData }[];
+  readonly precisions?: readonly { readonly format: NumberFormat; readonly device: Device }[];
 }
 
 /** One precision's latency and memory fronts (memory counted in that precision's format). */
@@ -150,7 +144,7 @@ function pointRows(model: ReportModel): PointRow[] {
   }));
 }
 
-function deviceRows(devices: readonly DeviceData[]): DeviceRow[] {
+function deviceRows(devices: readonly Device[]): DeviceRow[] {
   return devices.flatMap((d) => {
     const front = new Set(paretoFront2(d.points, LATENCY, ACCURACY).map((p) => p.index));
     return d.points.map((p) => ({ device: d.name, index: p.index, space: spaceLabel(p.space), latencyMs: p.latencyMs, accuracy: p.accuracy, front: front.has(p.index) }));
@@ -181,7 +175,7 @@ function memoryRows(model: ReportModel): MemoryRow[] {
   });
 }
 
-function compareRows(c: DeviceComparison, a: DeviceData, b: DeviceData): { pairs: CompareRow[]; transfer: TransferRow[] } {
+function compareRows(c: DeviceComparison, a: Device, b: Device): { pairs: CompareRow[]; transfer: TransferRow[] } {
   const onB = new Map(b.points.map((p) => [p.index, p]));
   const frontA = new Set(c.frontA);
   const frontB = new Set(c.frontB);

@@ -1,7 +1,10 @@
 import { check } from '../errors.js';
-import { medianRelativeHalfWidth, PAPER_DISCARDED_RUNS } from './stats.js';
+import { medianRelativeHalfWidth } from './stats.js';
 
 /** The paper's protocol: 10 runs on fresh random inputs, statistics over the last 5 (main_run_all.py). */
+export const PAPER_PROTOCOL = { warmup: 5, runs: 5 } as const;
+
+/** The paper's protocol, as recorded with a measurement (its settings are PAPER_PROTOCOL's). */
 export interface PaperProtocol {
   readonly name: 'paper';
 }
@@ -62,8 +65,8 @@ const ADAPTIVE_CHECK_EVERY = 5;
 const PROTOCOLS: { readonly [N in ProtocolName]: ProtocolDef<Extract<Protocol, { name: N }>> } = {
   paper: {
     description: '10 runs on fresh random inputs; t_avg/t_std = mean and population std of the last 5 (the original main_run_all.py)',
-    discarded: () => PAPER_DISCARDED_RUNS,
-    stop: (_, { keptMs }) => (keptMs.length >= PAPER_DISCARDED_RUNS ? 'runs' : undefined),
+    discarded: () => PAPER_PROTOCOL.warmup,
+    stop: (_, { keptMs }) => (keptMs.length >= PAPER_PROTOCOL.runs ? 'runs' : undefined),
   },
   fixed: {
     description: '--warmup warm-up runs (recorded, left out of the statistics), then --runs runs, each on a fresh random input',

@@ -94,13 +94,13 @@ export function summarizeTimes(timesMs: readonly number[]): TimingSummary {
   };
 }
 
-/** How many leading runs the paper discarded as warm-up (`ts[5:]` in main_run_all.py). */
-export const PAPER_DISCARDED_RUNS = 5;
-
-/** The paper's t_avg and t_std in ms: NumPy mean and population std of the runs after the first five. */
-export function paperStatistics(timesMs: readonly number[]): { t_avg: number; t_std: number } {
-  const kept = timesMs.slice(PAPER_DISCARDED_RUNS);
-  if (kept.length === 0) throw new RangeError(`the paper protocol needs more than ${PAPER_DISCARDED_RUNS} runs`);
+/**
+ * t_avg and t_std of a protocol's runs in ms: NumPy mean and population std of the runs after the first `discarded`
+ * (the paper's `np.mean(1000 * ts[5:])`, `np.std(1000 * ts[5:])`).
+ */
+export function keptStatistics(timesMs: readonly number[], discarded: number): { t_avg: number; t_std: number } {
+  const kept = timesMs.slice(discarded);
+  if (kept.length === 0) throw new RangeError(`no runs left after the ${discarded} discarded`);
   return { t_avg: numpyMean(kept), t_std: numpyStd(kept) };
 }
 

@@ -1,7 +1,7 @@
 import type { RandomState } from '../rng/random-state.js';
 import { InputSequence } from './inputs.js';
 import { discardedRuns, stopReason, type Protocol, type StopReason } from './protocols.js';
-import { medianRelativeHalfWidth, numpyMean, numpyStd, summarizeTimes, type TimingSummary } from './stats.js';
+import { keptStatistics, medianRelativeHalfWidth, summarizeTimes, type TimingSummary } from './stats.js';
 
 /** Something that runs one inference on the values currently in `input`. */
 export interface Inference {
@@ -73,8 +73,7 @@ export async function timeInference(
     timesMs,
     discarded,
     stop,
-    t_avg: numpyMean(kept),
-    t_std: numpyStd(kept),
+    ...keptStatistics(timesMs, discarded),
     summary: summarizeTimes(kept),
     medianCi: medianRelativeHalfWidth(kept),
     wallSeconds: (performance.now() - started) / 1e3,

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describeLatencyStatistic, latencyStatistic, type Measurement } from '../../analysis/results.js';
+import { describeLatencyStatistic, latencyStatistic, type ResultRow } from '../../analysis/results.js';
 import { formatLatency } from '../../analysis/units.js';
 import { networkLabel } from '../../catalog/index.js';
 import { CATALOG } from '../../catalog/catalog.js';
@@ -103,7 +103,7 @@ function registerEval(predict: Command): void {
 }
 
 /** The results document with each measured entry's predicted latency added as t_pred (for `iotnets report`). */
-function withPredictions(measurements: readonly Measurement[], model: LatencyModel): Record<string, unknown>[] {
+function withPredictions(measurements: readonly ResultRow[], model: LatencyModel): Record<string, unknown>[] {
   const features = catalogFeatures();
   return measurements.map((m) => ({
     ...(m.accuracy !== undefined ? { acc: m.accuracy } : {}),

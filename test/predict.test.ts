@@ -341,7 +341,7 @@ describe('predict CLI', { skip: sharedMissing }, () => {
 
   it('calibrate --calibration-set times only the chosen networks, repeats them and fits a model that predict and eval read', () => {
     const out = join(scratch, 'this-machine.json');
-    const run = runCli(['calibrate', '--calibration-set', '6', '--repeat', '2', '--out', out, '--accuracy', paperData('NetConfigs.json')]);
+    const run = runCli(['calibrate', '--calibration-set', '6', '--repeat', '2', '--protocol', 'fixed', '--warmup', '1', '--runs', '3', '--out', out, '--accuracy', paperData('NetConfigs.json')]);
     assert.equal(run.status, 0, run.stderr);
     const indices = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { index: number }[]).map((e) => e.index);
     assert.deepEqual(indices(out), chooseCalibrationSet(6));

@@ -6,6 +6,14 @@ export class IotnetsError extends Error {
   }
 }
 
+/**
+ * How a library message names an option field (`out`, `warmup`, `targetRelativeCi`): the field's key in backticks,
+ * so that an API or browser user reads the field they set, and the CLI shows the flag that sets it instead.
+ */
+export function field(key: string): string {
+  return `\`${key}\``;
+}
+
 /** Throws an IotnetsError with `message` unless `condition` holds. */
 export function check(condition: unknown, message: string | (() => string)): asserts condition {
   if (!condition) throw new IotnetsError(typeof message === 'function' ? message() : message);

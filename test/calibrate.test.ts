@@ -27,13 +27,13 @@ test('--quick: the fewest- and most-FLOPs network of each of the 18 (space, law)
 
 test('index lists and filters select catalog networks; an empty or bad selection is one line', () => {
   assert.deepEqual(parseIndexList('3-5, 687,4'), [3, 4, 5, 687]);
-  assert.throws(() => parseIndexList('5-3'), /--indices: range 5-3 runs backwards; write 3-5/);
+  assert.throws(() => parseIndexList('5-3'), /`indices`: range 5-3 runs backwards; write 3-5/);
   assert.throws(() => parseIndexList('1617'), /outside the catalog 0\.\.1616/);
   assert.throws(() => parseIndexList('a'), /'a' is not an index or a range/);
   assert.equal(selectIndices({}).length, 1617);
   assert.deepEqual(selectIndices({ space: 'random_net_mobilenetv2', law: 's6', indices: [0, 677, 678, 800] }), [677, 678]);
   assert.equal(selectIndices({ quick: true, space: 'random_net_pnasnet' }).length, 6);
-  assert.throws(() => selectIndices({ space: 'random_net_vgg' }), /--space random_net_vgg is not in the catalog/);
+  assert.throws(() => selectIndices({ space: 'random_net_vgg' }), /`space` random_net_vgg is not in the catalog/);
   assert.throws(() => selectIndices({ law: 's6', indices: [0] }), /no catalog network matches/);
 });
 
@@ -53,7 +53,7 @@ test('journal: a torn last line is reported and cut before the next append; a ba
   const out = join(dir, 'r.json');
   const path = journalPathFor(out);
   writeFileSync(path, `${device}\n${one}\n{"type":"meas`);
-  const journal = new Journal({ out, path, option: '--out' });
+  const journal = new Journal({ out, path, field: 'out' });
   journal.append(measurement(4, 2.5));
   journal.close();
   const after = readJournal(path);
@@ -62,7 +62,7 @@ test('journal: a torn last line is reported and cut before the next append; a ba
 
   // A complete record that lost only its newline is kept, and the next record starts on its own line.
   writeFileSync(path, `${device}\n${one}`);
-  const w2 = new Journal({ out, path, option: '--out' });
+  const w2 = new Journal({ out, path, field: 'out' });
   assert.equal(journalContents(w2.lines, path).measurements.length, 1);
   w2.append(measurement(5, 1));
   w2.close();

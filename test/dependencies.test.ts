@@ -75,3 +75,24 @@ test('the dependency check refuses imports against the flow (so the test above c
   assert.equal(importViolation('predict/model.ts', 'analysis/results.ts'), undefined);
   assert.equal(importViolation('graph/graph.ts', 'errors.ts'), undefined);
 });
+
+/** `--flag`s written in the string literals of `text` (comments and code such as `--x` do not count). */
+export function flagsInStrings(text: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      found.push(...(node.text.match(/(?<![\w-])--[a-z][\w-]*/g) ?? []));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true));
+  return found;
+}
+
+test('library messages name fields, not CLI flags: no string outside src/cli says --flag (the CLI maps fields to flags)', () => {
+  const src = join(REPO_ROOT, 'src');
+  const library = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.startsWith('cli/'));
+  const flags = library.flatMap((file) => flagsInStrings(readFileSync(join(src, file), 'utf8')).map((flag) => `${file}: ${flag}`));
+  assert.deepEqual(flags, []);
+  assert.deepEqual(flagsInStrings("// --out\nconst a = `choose another --out`, b = '--k' + x--, c = `${x} --target-ci ${y}`;"), ['--out', '--k', '--target-ci']);
+});

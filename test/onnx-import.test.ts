@@ -165,8 +165,8 @@ describe('bad ONNX input', () => {
     refuses(bytesOf(flat), /is not a float \[N,C,H,W\] image/);
     const symbolic = model();
     symbolic.graph!.input![0]!.type!.tensorType!.shape!.dim![2] = { dimParam: 'H' };
-    refuses(bytesOf(symbolic), /symbolic size .*--input-size CxHxW/);
+    refuses(bytesOf(symbolic), /symbolic size .*`inputShape` CxHxW/);
     assert.deepEqual(importOnnx(bytesOf(symbolic), 'my.onnx', { inputShape: [3, 32, 32] }).graph.inputShape, [3, 32, 32]);
-    refuses(bytesOf(model()), /--input-size 3x64x64 contradicts the model's fixed input \[3x32x32\]/, { inputShape: [3, 64, 64] });
+    refuses(bytesOf(model()), /`inputShape` 3x64x64 contradicts the model's fixed input \[3x32x32\]/, { inputShape: [3, 64, 64] });
   });
 });

@@ -12,6 +12,7 @@ import { deviceDifferences } from '../src/runtime/device.js';
 import { currentDevice } from '../src/runtime/device-node.js';
 import { NODE_ENGINE } from '../src/runtime/engine-node.js';
 import { webEngine } from '../src/runtime/engine-web.js';
+import { withFlags } from '../src/cli/flags.js';
 import { parseSessionSettings } from '../src/cli/measurement-options.js';
 import { CACHED_INPUTS, InputSequence, sharedInputSequence } from '../src/runtime/inputs.js';
 import { measureNetwork, WEIGHT_SEED } from '../src/runtime/measure.js';
@@ -138,14 +139,17 @@ test('timing: fixed and adaptive protocols stop where they say, and an abort sto
 test('protocol settings are validated and recorded', () => {
   assert.equal(protocolLabel(makeProtocol('paper')), 'paper');
   assert.equal(protocolLabel(makeProtocol('fixed', { runs: 3 })), 'fixed(warmup=5,runs=3)');
-  assert.throws(() => makeProtocol('paper', { runs: 3 }), /--protocol paper does not take --runs/);
-  assert.throws(() => makeProtocol('fixed', { runs: 0 }), /--runs must be a whole number >= 1/);
-  assert.throws(() => makeProtocol('adaptive', { targetRelativeCi: 2 }), /--target-ci/);
+  assert.throws(() => makeProtocol('paper', { runs: 3 }), /^IotnetsError: the paper protocol does not take `runs`$/);
+  assert.throws(() => makeProtocol('fixed', { runs: 0 }), /`runs` must be a whole number >= 1/);
+  assert.throws(() => makeProtocol('adaptive', { targetRelativeCi: 2 }), /`targetRelativeCi` must be a fraction in \(0, 1\), got 2/);
+  assert.throws(() => makeProtocol('adaptive', { minRuns: 20, maxRuns: 10 }), /`maxRuns` must be a whole number >= `minRuns` \(20\), got 10/);
+  // The CLI names the flag that sets each field.
+  assert.equal(withFlags('the paper protocol does not take `runs`, `targetRelativeCi` or `skipInvalid`; `iotnets x`'), 'the paper protocol does not take --runs, --target-ci or --skip-invalid; `iotnets x`');
   assert.throws(() => makeProtocol('best'), IotnetsError);
   for (const threads of ['0', '1e9', '2.5', '100000']) {
     assert.throws(() => parseSessionSettings(threads, undefined), new RegExp(`--threads must be a whole number in 1\\.\\.\\d+ \\(4 per logical core of this machine\\), got '${threads}'`));
   }
-  assert.throws(() => makeProtocol('fixed', { warmup: 1, runs: 1_000_000 }), /--warmup plus --runs must be at most 1000000, got 1000001/);
+  assert.throws(() => makeProtocol('fixed', { warmup: 1, runs: 1_000_000 }), /`warmup` plus `runs` must be at most 1000000, got 1000001/);
 });
 
 test('device record: machine, software and setup; differences only in stable fields count', () => {

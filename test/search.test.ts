@@ -164,7 +164,7 @@ test('a trainer that crashes, prints garbage or hangs gives failed trials with t
   assert.equal(results[0]!.error, 'the trainer exited with 3');
   assert.equal(results[0]!.stderrTail, 'boom\n');
   assert.match(results[1]!.error!, /last stdout line "loss=0.3" is not an accuracy/);
-  assert.match(results[2]!.error!, /timed out after 1 s \(--trainer-timeout\)/);
+  assert.match(results[2]!.error!, /timed out after 1 s \(`timeoutMs`\)/);
   const keys = journalLines(out).filter((r) => r.type === 'proposal').map((r) => r.key);
   assert.equal(new Set(keys).size, 3);
 });

@@ -8,7 +8,7 @@ import { checkAgainstGraphs, deviceInfo, latencyStatistic, parseResults, type De
 import { loadAccuracyFile } from '../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../catalog/paper.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
-import { IotnetsError } from '../errors.js';
+import { field, IotnetsError } from '../errors.js';
 import { readResultsDocument } from '../catalog/paper-node.js';
 
 /** A results file's name without directory, 'results_' prefix and extension: the device name when the file has none. */
@@ -60,7 +60,7 @@ export interface LoadedDevice extends Device {
   readonly latencyStatistic: LatencyStatistic | 'mixed';
 }
 
-const SKIP_HINT = 'fix the file or pass --skip-invalid to analyse the remaining networks';
+const SKIP_HINT = `fix the file or pass ${field('skipInvalid')} to analyse the remaining networks`;
 
 /**
  * Reads a results file and an optional accuracy file, checks every entry against the catalog and its network graph,
@@ -78,7 +78,7 @@ export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
   const checks: [string, readonly Problem[], string][] = [
     [source.results, [...results.problems, ...graphProblems], SKIP_HINT],
     ...(table ? [[table.source, table.problems, SKIP_HINT] as [string, readonly Problem[], string]] : []),
-    [accuracySource, joined.problems, table ? SKIP_HINT : 'pass --accuracy FILE (e.g. NetConfigs.json) or --skip-invalid'],
+    [accuracySource, joined.problems, table ? SKIP_HINT : `pass ${field('accuracy')} FILE (e.g. NetConfigs.json) or ${field('skipInvalid')}`],
   ];
   for (const [name, problems, fix] of checks) {
     if (problems.length === 0) continue;

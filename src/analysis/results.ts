@@ -1,5 +1,5 @@
 import { catalogEntry, catalogIndexOf } from '../catalog/catalog.js';
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import type { Problem } from '../problems.js';
 import type { PredictionSpread } from './interval.js';
 
@@ -101,7 +101,7 @@ function predictionHeader(json: Record<string, unknown>, source: string): Result
   const level = interval.level;
   check(
     typeof level === 'number' && level > 0 && level < 1 && residuals.length > 0 && residuals.every((r) => typeof r === 'number' && Number.isFinite(r)),
-    `${source}: predicted results need interval.level in (0, 1) and interval.residuals (numbers); rewrite the file with \`iotnets predict --out\``,
+    `${source}: predicted results need interval.level in (0, 1) and interval.residuals (numbers); write it again with predict's ${field('out')}`,
   );
   return { model: typeof json.model === 'string' ? json.model : 'a latency model', level, residuals: [...(residuals as number[])].sort((a, b) => a - b) };
 }

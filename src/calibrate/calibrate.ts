@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { catalogEntry } from '../catalog/catalog.js';
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
 import type { DeviceRecord } from '../runtime/device.js';
@@ -148,11 +148,11 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
 export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents, signal?: AbortSignal): Promise<CalibrationOutcome> {
   const started = performance.now();
   const precisions = plan.precisions ?? [FP32];
-  check(precisions.length > 0, 'no precision to calibrate: pass e.g. --precision fp32,int8');
+  check(precisions.length > 0, `no precision to calibrate: pass e.g. ${field('precisions')} fp32,int8`);
   const writers = precisions.map((precision) => {
     const out = precisionResultsPath(plan.out, precision);
-    checkOutputFile(out, '--out');
-    checkOutputFile(journalPathFor(out), '--out');
+    checkOutputFile(out, 'out');
+    checkOutputFile(journalPathFor(out), 'out');
     return { precision, out };
   });
   const networks = plannedNetworks(plan);

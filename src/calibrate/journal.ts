@@ -144,5 +144,5 @@ export function parseJournal(text: string, source: string): JournalContents {
 
 /** Reads and validates a journal file, or returns an empty one when the file does not exist. */
 export function readJournal(path: string): JournalContents {
-  return journalContents(readJsonLines(path, '--out'), path);
+  return journalContents(readJsonLines(path, 'out'), path);
 }

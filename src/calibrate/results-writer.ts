@@ -1,5 +1,5 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import { check, escapeForMessage } from '../errors.js';
+import { check, escapeForMessage, field } from '../errors.js';
 import { writeFileAtomic } from '../io/files-node.js';
 import { Journal } from '../io/journal-file.js';
 import { deviceDifferences, type DeviceRecord } from '../runtime/device.js';
@@ -44,7 +44,7 @@ export class ResultsWriter {
   /** Locks `out` and reads the journal beside it, resuming its measurements. */
   constructor(readonly out: string, private readonly options: ResultsWriterOptions) {
     this.journalPath = journalPathFor(out);
-    this.journal = new Journal({ out, path: this.journalPath, option: '--out' });
+    this.journal = new Journal({ out, path: this.journalPath, field: 'out' });
     try {
       const contents = journalContents(this.journal.lines, this.journalPath);
       if (contents.tornLine !== undefined) {
@@ -77,7 +77,7 @@ export class ResultsWriter {
   /** Refuses ONNX file measurements (`files`) in a results file of catalog networks, or the other way round. */
   checkKind(files: boolean): void {
     const [others, kind] = files ? [this.measurements, 'catalog networks'] : [this.files, 'ONNX files'];
-    check(others.length === 0, `${this.out} holds measurements of ${kind}; choose another --out: one results file is either catalog networks or ONNX files`);
+    check(others.length === 0, `${this.out} holds measurements of ${kind}; choose another ${field('out')}: one results file is either catalog networks or ONNX files`);
   }
 
   /** Makes `device` the one in force, refusing one that differs from the journal's unless forced; true when new. */
@@ -86,7 +86,7 @@ export class ResultsWriter {
     const differences = current ? deviceDifferences(current, device) : [];
     check(
       differences.length === 0 || this.options.force,
-      () => `${this.journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another --out, or pass --force to mix them`,
+      () => `${this.journalPath} was measured with a different device or setup (${differences.join('; ')}); choose another ${field('out')}, or pass ${field('force')} to mix them`,
     );
     if (current && differences.length === 0) return false;
     this.pending = { type: 'device', ...device };
@@ -109,7 +109,7 @@ export class ResultsWriter {
   writeResults(): void {
     if (this.count === 0) return;
     const document = this.files.length > 0 ? fileResultsDocument(this.files) : resultsDocument(this.measurements, this.options.accuracy);
-    writeFileAtomic(this.out, document, '--out');
+    writeFileAtomic(this.out, document, 'out');
   }
 
   /** Writes the final results file (unless a journal write failed: that error stands) and releases the output. */

@@ -1,5 +1,5 @@
 import { CATALOG } from '../catalog/catalog.js';
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 
 /**
  * `calibrate --quick`: in each of the 18 (space, law) groups, the network with the fewest and the one with the most
@@ -11,7 +11,8 @@ export const QUICK_SUBSET: readonly number[] = [
 ];
 
 /** Parses an index list such as `0-99,687` into ascending distinct catalog indices. */
-export function parseIndexList(text: string, option = '--indices'): number[] {
+export function parseIndexList(text: string, key = 'indices'): number[] {
+  const option = field(key);
   const last = CATALOG.length - 1;
   const out = new Set<number>();
   for (const raw of text.split(',')) {
@@ -40,7 +41,7 @@ export function selectIndices(filter: CatalogFilter): number[] {
   const allowed = filter.indices ? new Set(filter.indices) : undefined;
   const quick = filter.quick ? new Set(QUICK_SUBSET) : undefined;
   const spaces = new Set(CATALOG.map((e) => e.space));
-  check(filter.space === undefined || spaces.has(filter.space), () => `--space ${filter.space} is not in the catalog; use one of ${[...spaces].join(', ')}`);
+  check(filter.space === undefined || spaces.has(filter.space), () => `${field('space')} ${filter.space} is not in the catalog; use one of ${[...spaces].join(', ')}`);
   const selected = CATALOG.filter(
     (e) =>
       (filter.space === undefined || e.space === filter.space) &&

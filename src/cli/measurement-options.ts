@@ -6,46 +6,45 @@ import type { Engine } from '../runtime/engine.js';
 import {
   DEFAULT_PROTOCOL,
   makeProtocol,
-  PROTOCOL_DEFAULTS,
   PROTOCOL_NAMES,
+  PROTOCOL_SETTINGS,
   protocolDescription,
+  protocolsTaking,
   type Protocol,
+  type SettingDef,
 } from '../runtime/protocols.js';
+import { flagOf } from './flags.js';
 import { OPTIMIZATION_LEVELS, type OptimizationLevel, type SessionSettings } from '../runtime/session.js';
 
-/** CLI strings of the options that say how networks are timed. */
+/** CLI strings of the options that say how networks are timed; each protocol setting's string sits beside them, under its option's camelCase name. */
 export interface MeasurementOptions {
   threads?: string;
   optimization?: string;
   protocol: string;
-  warmup?: string;
-  runs?: string;
-  minRuns?: string;
-  maxRuns?: string;
-  targetCi?: string;
-  budget?: string;
 }
+
+/** The flag of a protocol setting, e.g. `--target-ci <fraction>`, as commander takes it. */
+const settingOption = (s: SettingDef) => new Option(`--${s.option} <${s.kind === 'whole' ? 'n' : s.kind}>`);
 
 /** Adds the session and timing-protocol options (the default protocol preselected). */
 export function addMeasurementOptions(command: Command): Command {
-  const d = PROTOCOL_DEFAULTS;
-  return command
+  command
     .option('--threads <n>', 'ONNX Runtime intra-op threads (default: all logical cores)')
     .addOption(new Option('--optimization <level>', 'ONNX Runtime graph optimisation level').choices(OPTIMIZATION_LEVELS).default('all'))
     .addOption(
       new Option(
         '--protocol <name>',
-        `timing protocol: ${PROTOCOL_NAMES.map((n) => `${n} = ${protocolDescription(n)}`).join('; ')}`,
+        `timing protocol: ${PROTOCOL_NAMES.map((n) => `${n} = ${protocolDescription(n, flagOf)}`).join('; ')}`,
       )
         .choices(PROTOCOL_NAMES)
         .default(DEFAULT_PROTOCOL),
-    )
-    .option('--warmup <n>', `fixed/adaptive: runs excluded from the statistics (default ${d.warmup})`)
-    .option('--runs <n>', `fixed: timed runs after the warm-up (default ${d.runs})`)
-    .option('--min-runs <n>', `adaptive: fewest timed runs (default ${d.minRuns})`)
-    .option('--max-runs <n>', `adaptive: most timed runs (default ${d.maxRuns})`)
-    .option('--target-ci <fraction>', `adaptive: stop when the median's 95% CI is within ± this fraction (default ${d.targetRelativeCi})`)
-    .option('--budget <seconds>', `adaptive: time budget per network (default ${d.budgetSeconds})`);
+    );
+  for (const s of PROTOCOL_SETTINGS) {
+    const option = settingOption(s);
+    option.description = `${protocolsTaking(s.key).join('/')}: ${s.help} (default ${s.default})`;
+    command.addOption(option);
+  }
+  return command;
 }
 
 /** A decimal number (no hex, binary or Infinity, which Number() would take); finite. */
@@ -85,14 +84,11 @@ export async function nodeEngine(): Promise<Engine> {
 /** Session settings and protocol from the measurement options. */
 export function parseMeasurementOptions(o: MeasurementOptions): { settings: SessionSettings; protocol: Protocol } {
   const settings = parseSessionSettings(o.threads, o.optimization);
-  const optional = <K extends string>(key: K, value: number | undefined) => (value === undefined ? {} : { [key]: value });
-  const protocol = makeProtocol(o.protocol, {
-    ...optional('warmup', o.warmup === undefined ? undefined : parseInteger(o.warmup, '--warmup')),
-    ...optional('runs', o.runs === undefined ? undefined : parseInteger(o.runs, '--runs')),
-    ...optional('minRuns', o.minRuns === undefined ? undefined : parseInteger(o.minRuns, '--min-runs')),
-    ...optional('maxRuns', o.maxRuns === undefined ? undefined : parseInteger(o.maxRuns, '--max-runs')),
-    ...optional('targetRelativeCi', parseNumber(o.targetCi, '--target-ci')),
-    ...optional('budgetSeconds', parseNumber(o.budget, '--budget')),
+  const given = PROTOCOL_SETTINGS.flatMap((s) => {
+    const value = (o as unknown as Record<string, string | undefined>)[settingOption(s).attributeName()];
+    if (value === undefined) return [];
+    const flag = `--${s.option}`;
+    return [[s.key, s.kind === 'whole' ? parseInteger(value, flag) : parseNumber(value, flag)!] as const];
   });
-  return { settings, protocol };
+  return { settings, protocol: makeProtocol(o.protocol, Object.fromEntries(given)) };
 }

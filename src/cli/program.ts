@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { escapeForMessage, IotnetsError } from '../errors.js';
+import { withFlags } from './flags.js';
 import { COMMANDS } from './commands/index.js';
 
 /** The version in the package's package.json. */
@@ -38,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     if (err instanceof IotnetsError) {
       // One line, whatever file bytes the message quotes.
-      process.stderr.write(`iotnets: ${escapeForMessage(err.message, Infinity)}\n`);
+      process.stderr.write(`iotnets: ${escapeForMessage(withFlags(err.message), Infinity)}\n`);
       process.exitCode = 1;
       return;
     }

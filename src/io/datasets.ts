@@ -1,5 +1,5 @@
 import { extname } from 'node:path';
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import { readFileBytes } from './files-node.js';
 
 /** Labelled or unlabelled network inputs, `count` samples of one shape back to back. */
@@ -27,7 +27,7 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 
 function checkLabels(labels: Uint8Array, numClasses: number, file: string): void {
   const bad = labels.findIndex((l) => l >= numClasses);
-  check(bad < 0, () => `${file}: sample ${bad} has label ${labels[bad]}, outside 0..${numClasses - 1}; pass a dataset of ${numClasses} classes or --classes ${labels[bad]! + 1}`);
+  check(bad < 0, () => `${file}: sample ${bad} has label ${labels[bad]}, outside 0..${numClasses - 1}; pass a dataset of ${numClasses} classes or ${field('numClasses')} ${labels[bad]! + 1}`);
 }
 
 /** Parses the CIFAR-10 binary batch format (test_batch.bin), normalised with CIFAR_MEAN/CIFAR_STD. */
@@ -80,7 +80,7 @@ export function parseRawInputs(
  */
 export function loadDataset(file: string, sampleShape: readonly number[], numClasses: number, labelsFile?: string): Dataset {
   if (extname(file).toLowerCase() === '.bin') {
-    check(labelsFile === undefined, `${file} is a CIFAR-10 batch with its own labels; drop --labels`);
+    check(labelsFile === undefined, `${file} is a CIFAR-10 batch with its own labels; drop ${field('labelsFile')}`);
     check(sameShape(sampleShape, [3, 32, 32]), `${file} holds 32x32 CIFAR-10 images, the network takes [${sampleShape.join(',')}]; pass inputs of its shape as float32`);
     return parseCifarBatch(readFileBytes(file), file, numClasses);
   }

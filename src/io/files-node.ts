@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { check, escapeForMessage, IotnetsError } from '../errors.js';
+import { check, escapeForMessage, field, IotnetsError } from '../errors.js';
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file; check the path',
@@ -81,9 +81,9 @@ function removeQuietly(path: string): void {
 
 /**
  * Writes `data` to `path` all or nothing: a new temporary file beside it is flushed to disk and renamed over it, so a
- * crash or error never leaves a half-written output; missing folders are created. Failures are one line naming the file and `option` to change.
+ * crash or error never leaves a half-written output; missing folders are created. Failures are one line naming the file and the field `key` to change.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, option: string): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, key: string): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -98,7 +98,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, option:
     renameSync(temp, path);
   } catch (e) {
     removeQuietly(temp);
-    throw new IotnetsError(`cannot write ${path}: ${writeErrorReason(e)}; choose a writable path with ${option}`);
+    throw new IotnetsError(`cannot write ${path}: ${writeErrorReason(e)}; choose a writable path with ${field(key)}`);
   }
 }
 
@@ -158,30 +158,30 @@ function directoryProblem(dir: string): string | undefined {
 }
 
 /**
- * Throws a one-line error naming `option` unless `path` names a file that can be created or overwritten, checking
+ * Throws a one-line error naming the field `key` unless `path` names a file that can be created or overwritten, checking
  * without writing anything: missing folders are fine as long as they can be created (writers create them).
  */
-export function checkOutputFile(path: string, option: string): void {
-  check(path.trim() !== '', `${option} is empty; name the file to write`);
+export function checkOutputFile(path: string, key: string): void {
+  check(path.trim() !== '', `${field(key)} is empty; name the file to write`);
   const problem = directoryProblem(dirname(resolve(path)));
-  check(problem === undefined, () => `cannot write ${path}: ${problem}; choose another ${option}`);
+  check(problem === undefined, () => `cannot write ${path}: ${problem}; choose another ${field(key)}`);
   let fileStat;
   try {
     fileStat = statSync(path);
   } catch {
     fileStat = undefined;
   }
-  check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${option}`);
+  check(!fileStat || fileStat.isFile(), `cannot write ${path}: it is a directory; choose a file name for ${field(key)}`);
   try {
     if (fileStat) accessSync(path, constants.W_OK);
   } catch {
-    throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${option}`);
+    throw new IotnetsError(`cannot write ${path}: permission denied; choose another ${field(key)}`);
   }
 }
 
-/** Throws a one-line error naming `option` unless `path` is a writable directory or can be created as one. */
-export function checkOutputDirectory(path: string, option: string): void {
-  check(path.trim() !== '', `${option} is empty; name the directory to write into`);
+/** Throws a one-line error naming the field `key` unless `path` is a writable directory or can be created as one. */
+export function checkOutputDirectory(path: string, key: string): void {
+  check(path.trim() !== '', `${field(key)} is empty; name the directory to write into`);
   const problem = directoryProblem(path);
-  check(problem === undefined, () => `cannot write into ${path}: ${problem}; choose another ${option}`);
+  check(problem === undefined, () => `cannot write into ${path}: ${problem}; choose another ${field(key)}`);
 }

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync } from 'node:fs';
-import { IotnetsError } from '../errors.js';
+import { field, IotnetsError } from '../errors.js';
 import { removeStaleTemps, writeAll, writeErrorReason } from './files-node.js';
 import { acquireOutputLock, type OutputLock } from './output-lock.js';
 
@@ -55,17 +55,17 @@ export function parseJsonLines(text: string, source: string): JournalLines {
 
 const EMPTY: JournalLines = { records: [], validBytes: 0, unterminated: false };
 
-/** Reads a JSON-lines journal, or an empty one when the file does not exist; a non-file is refused, naming `option`. */
-export function readJsonLines(path: string, option: string): JournalLines {
+/** Reads a JSON-lines journal, or an empty one when the file does not exist; a non-file is refused, naming the field `key`. */
+export function readJsonLines(path: string, key: string): JournalLines {
   let text: string;
   try {
     // A device or pipe (a journal linked to /dev/zero) would be read for ever.
-    if (!statSync(path).isFile()) throw new IotnetsError(`${path} is not a regular file; choose another ${option}`);
+    if (!statSync(path).isFile()) throw new IotnetsError(`${path} is not a regular file; choose another ${field(key)}`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if (e instanceof IotnetsError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY;
-    throw new IotnetsError(`cannot read ${path}: ${writeErrorReason(e)}; choose another ${option}`);
+    throw new IotnetsError(`cannot read ${path}: ${writeErrorReason(e)}; choose another ${field(key)}`);
   }
   return parseJsonLines(text, path);
 }
@@ -76,8 +76,8 @@ export interface JournalOptions {
   readonly out: string;
   /** The journal file, usually beside `out`. */
   readonly path: string;
-  /** The option that names `out`, for messages. */
-  readonly option: string;
+  /** The field that names `out`, for messages (see errors.ts's field). */
+  readonly field: string;
 }
 
 /**
@@ -95,10 +95,10 @@ export class Journal {
   private failure: IotnetsError | undefined;
 
   constructor(private readonly options: JournalOptions) {
-    this.lock = acquireOutputLock(options.out, options.option);
+    this.lock = acquireOutputLock(options.out, options.field);
     try {
       removeStaleTemps(options.out);
-      this.lines = readJsonLines(options.path, options.option);
+      this.lines = readJsonLines(options.path, options.field);
     } catch (e) {
       this.lock.release();
       throw e;
@@ -118,7 +118,7 @@ export class Journal {
 
   private fail(e: unknown): never {
     this.failure ??= new IotnetsError(
-      `cannot write ${this.path}: ${writeErrorReason(e)}; what it held before stays intact; free space or choose another ${this.options.option}`,
+      `cannot write ${this.path}: ${writeErrorReason(e)}; what it held before stays intact; free space or choose another ${field(this.options.field)}`,
     );
     throw this.failure;
   }

@@ -1,7 +1,7 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { escapeForMessage, IotnetsError } from '../errors.js';
+import { escapeForMessage, field, IotnetsError } from '../errors.js';
 import { processAlive } from './files-node.js';
 
 /** Who holds an output lock, as its lock file says. */
@@ -93,9 +93,9 @@ function takeOver(path: string, stale: string): void {
 
 /**
  * Takes the exclusive lock on output `out` for this process, or throws one line naming the live holder and the
- * `option` to change. A lock left by a dead process (kill -9, power loss) is detected by its pid and taken over.
+ * field `key` to change. A lock left by a dead process (kill -9, power loss) is detected by its pid and taken over.
  */
-export function acquireOutputLock(out: string, option: string): OutputLock {
+export function acquireOutputLock(out: string, key: string): OutputLock {
   const path = lockPathFor(out);
   const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
   const text = `${JSON.stringify(me)}\n`;
@@ -105,7 +105,7 @@ export function acquireOutputLock(out: string, option: string): OutputLock {
       mkdirSync(dirname(path), { recursive: true });
       created = createExclusive(path, text);
     } catch (e) {
-      throw new IotnetsError(`cannot create the lock ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable ${option}`);
+      throw new IotnetsError(`cannot create the lock ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; choose a writable ${field(key)}`);
     }
     if (created) {
       held.add(path);
@@ -126,11 +126,11 @@ export function acquireOutputLock(out: string, option: string): OutputLock {
     if (holder && isAlive(holder)) {
       throw new IotnetsError(
         `${out} is in use by another iotnets (pid ${holder.pid} on ${escapeForMessage(holder.hostname)} since ${escapeForMessage(holder.startedAt)}: ${escapeForMessage(holder.command)}); ` +
-          `wait for it to finish or stop it, or choose another ${option}`,
+          `wait for it to finish or stop it, or choose another ${field(key)}`,
       );
     }
     // A dead holder, or a lock file torn by a crash while it was written: stale either way.
     takeOver(path, existing);
   }
-  throw new IotnetsError(`cannot take the lock ${path}: other processes keep taking it; retry, or choose another ${option}`);
+  throw new IotnetsError(`cannot take the lock ${path}: other processes keep taking it; retry, or choose another ${field(key)}`);
 }

@@ -1,5 +1,5 @@
 import onnxProto, { type onnx } from 'onnx-proto';
-import { IotnetsError } from '../errors.js';
+import { field, IotnetsError } from '../errors.js';
 import { GraphBuilder, type Graph, type Value } from '../graph/graph.js';
 import type { Op, ScalarOperation, Shape } from '../graph/ops.js';
 import { numel, type StateDict } from '../graph/tensor.js';
@@ -672,11 +672,11 @@ function imageInput(graph: onnx.IGraphProto, fileName: string, given: Shape | un
   const sizes = dims.slice(1).map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : undefined));
   if (given !== undefined) {
     const conflict = sizes.findIndex((s, i) => s !== undefined && s !== given[i]);
-    if (conflict >= 0) throw new IotnetsError(`${fileName}: --input-size ${given.join('x')} contradicts the model's fixed input [${sizes.map((s) => s ?? '?').join('x')}]; drop --input-size or match it`);
+    if (conflict >= 0) throw new IotnetsError(`${fileName}: ${field('inputShape')} ${given.join('x')} contradicts the model's fixed input [${sizes.map((s) => s ?? '?').join('x')}]; drop ${field('inputShape')} or match it`);
     return { name: input.name!, shape: given };
   }
   if (sizes.some((s) => s === undefined)) {
-    throw new IotnetsError(`${fileName}: input ${input.name} has a symbolic size [N,${dims.slice(1).map((d) => d.dimParam || d.dimValue).join(',')}]; give it with --input-size CxHxW, e.g. 3x224x224`);
+    throw new IotnetsError(`${fileName}: input ${input.name} has a symbolic size [N,${dims.slice(1).map((d) => d.dimParam || d.dimValue).join(',')}]; give it with ${field('inputShape')} CxHxW, e.g. 3x224x224`);
   }
   return { name: input.name!, shape: sizes as number[] };
 }

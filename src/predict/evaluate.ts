@@ -1,5 +1,5 @@
 import type { ResultRow } from '../analysis/results.js';
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { PAPER_PROTOCOL } from '../runtime/protocols.js';
 import { chooseDiverse } from './chooser.js';
@@ -108,11 +108,11 @@ function scored(n: MeasuredNetwork, predictedMs: number): ScoredNetwork {
  */
 export function evaluatePredictor(networks: readonly MeasuredNetwork[], options: EvaluationOptions, source: string): Evaluation {
   const { k, repeats, sets } = options;
-  check(Number.isInteger(k) && k >= MIN_CALIBRATION_POINTS, `--k must be a whole number >= ${MIN_CALIBRATION_POINTS}, got ${k}`);
-  check(Number.isInteger(repeats) && repeats >= 1, `--repeats must be a whole number >= 1, got ${repeats}`);
+  check(Number.isInteger(k) && k >= MIN_CALIBRATION_POINTS, `${field('k')} must be a whole number >= ${MIN_CALIBRATION_POINTS}, got ${k}`);
+  check(Number.isInteger(repeats) && repeats >= 1, `${field('repeats')} must be a whole number >= 1, got ${repeats}`);
   check(
     networks.length >= k + 2,
-    `${source} has ${networks.length} valid measurements; --k ${k} needs at least ${k + 2} (${k} to calibrate, 2 or more to score); lower --k or measure more networks`,
+    `${source} has ${networks.length} valid measurements; ${field('k')} ${k} needs at least ${k + 2} (${k} to calibrate, 2 or more to score); lower ${field('k')} or measure more networks`,
   );
   const runs: PredictionMetrics[] = [];
   const families = Object.fromEntries(Object.keys(FEATURE_FAMILIES).map((f) => [f, 0])) as Record<FeatureFamily, number>;
@@ -156,7 +156,7 @@ export function simulatedRepeat(networks: readonly MeasuredNetwork[], seed: numb
 export function simulatedNoiseFloor(networks: readonly MeasuredNetwork[], repeats: number, seed = 0): AveragedMetrics {
   check(
     networks.some((n) => (n.latencyStdMs ?? 0) > 0),
-    'the results carry no t_std, so the measurement noise cannot be simulated; measure twice (`iotnets calibrate --repeat 2`)',
+    `the results carry no t_std, so the measurement noise cannot be simulated; measure twice (calibrate with ${field('repeat')} 2)`,
   );
   return averageMetrics(Array.from({ length: repeats }, (_, r) => repeatAgreement(networks, simulatedRepeat(networks, seed + r))));
 }

@@ -86,7 +86,7 @@ export async function fitAndSave(
   const measured = await loadMeasuredDevice(results);
   const points = networks ? networks(measured.networks) : measured.networks;
   const model = fitLatencyModel(points, measured.device);
-  writeFileAtomic(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`, '--out');
+  writeFileAtomic(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`, 'out');
   return { model, statistic: latencyStatistic(measured.measurements), quality: fitQuality(model, points) };
 }
 

@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import { medianRelativeHalfWidth } from './stats.js';
 
 /** The paper's protocol: 10 runs on fresh random inputs, statistics over the last 5 (main_run_all.py). */
@@ -52,7 +52,10 @@ export interface RunState {
 }
 
 interface ProtocolDef<P extends Protocol> {
-  readonly description: string;
+  /** What the protocol does, its settings named by `name` (field keys in the library, flags in the CLI). */
+  describe(name: (key: SettingKey) => string): string;
+  /** The settings it takes. */
+  readonly settings: readonly SettingKey[];
   /** Leading runs that are timed and recorded but excluded from the statistics. */
   discarded(p: P): number;
   /** The reason to stop now, or undefined to run once more. */
@@ -64,17 +67,22 @@ const ADAPTIVE_CHECK_EVERY = 5;
 
 const PROTOCOLS: { readonly [N in ProtocolName]: ProtocolDef<Extract<Protocol, { name: N }>> } = {
   paper: {
-    description: '10 runs on fresh random inputs; t_avg/t_std = mean and population std of the last 5 (the original main_run_all.py)',
+    describe: () => '10 runs on fresh random inputs; t_avg/t_std = mean and population std of the last 5 (the original main_run_all.py)',
+    settings: [],
     discarded: () => PAPER_PROTOCOL.warmup,
     stop: (_, { keptMs }) => (keptMs.length >= PAPER_PROTOCOL.runs ? 'runs' : undefined),
   },
   fixed: {
-    description: '--warmup warm-up runs (recorded, left out of the statistics), then --runs runs, each on a fresh random input',
+    describe: (n) => `${n('warmup')} warm-up runs (recorded, left out of the statistics), then ${n('runs')} runs, each on a fresh random input`,
+    settings: ['warmup', 'runs'],
     discarded: (p) => p.warmup,
     stop: (p, { keptMs }) => (keptMs.length >= p.runs ? 'runs' : undefined),
   },
   adaptive: {
-    description: '--warmup warm-up runs, then at least --min-runs runs until the 95% CI of the median is within ±--target-ci, --budget seconds are spent or --max-runs are done',
+    describe: (n) =>
+      `${n('warmup')} warm-up runs, then at least ${n('minRuns')} runs until the 95% CI of the median is within ±${n('targetRelativeCi')}, ` +
+      `${n('budgetSeconds')} seconds are spent or ${n('maxRuns')} are done`,
+    settings: ['warmup', 'minRuns', 'maxRuns', 'targetRelativeCi', 'budgetSeconds'],
     discarded: (p) => p.warmup,
     stop: (p, { keptMs, elapsedSeconds }) => {
       const n = keptMs.length;
@@ -94,9 +102,14 @@ function def<P extends Protocol>(p: P): ProtocolDef<P> {
 /** The protocol names, for help texts and validation. */
 export const PROTOCOL_NAMES = Object.keys(PROTOCOLS) as ProtocolName[];
 
-/** One line describing a protocol, for help texts. */
-export function protocolDescription(name: ProtocolName): string {
-  return PROTOCOLS[name].description;
+/** One line describing a protocol, for help texts, its settings named by `name` (default: their field keys). */
+export function protocolDescription(protocol: ProtocolName, name: (key: SettingKey) => string = field): string {
+  return PROTOCOLS[protocol].describe(name);
+}
+
+/** The protocols that take setting `key`. */
+export function protocolsTaking(key: SettingKey): ProtocolName[] {
+  return PROTOCOL_NAMES.filter((n) => PROTOCOLS[n].settings.includes(key));
 }
 
 /** Number of leading runs `p` excludes from the statistics. */
@@ -119,21 +132,44 @@ export interface ProtocolSettings {
   readonly budgetSeconds?: number;
 }
 
-/** Defaults: fixed = 5 warm-up + 20 runs; adaptive = 5 warm-up, 10..1000 runs, ±2% median CI, 5 s per network. */
-export const PROTOCOL_DEFAULTS = {
-  warmup: 5,
-  runs: 20,
-  minRuns: 10,
-  maxRuns: 1000,
-  targetRelativeCi: 0.02,
-  budgetSeconds: 5,
-} as const;
+export type SettingKey = keyof ProtocolSettings;
+
+/** One protocol setting: its user-facing option name, default, and the values it takes. */
+export interface SettingDef {
+  readonly key: SettingKey;
+  /** The name options and flags use (kebab-case). */
+  readonly option: string;
+  readonly default: number;
+  /** Whole numbers from `min` up; fractions in (0, 1); seconds above 0. */
+  readonly kind: 'whole' | 'fraction' | 'seconds';
+  readonly min: number;
+  /** What it sets, for help texts. */
+  readonly help: string;
+}
+
+/** Every protocol setting, declared once: fixed = 5 warm-up + 20 runs; adaptive = 5 warm-up, 10..1000 runs, ±2% median CI, 5 s per network. */
+export const PROTOCOL_SETTINGS: readonly SettingDef[] = [
+  { key: 'warmup', option: 'warmup', default: 5, kind: 'whole', min: 0, help: 'runs excluded from the statistics' },
+  { key: 'runs', option: 'runs', default: 20, kind: 'whole', min: 1, help: 'timed runs after the warm-up' },
+  { key: 'minRuns', option: 'min-runs', default: 10, kind: 'whole', min: 3, help: 'fewest timed runs' },
+  { key: 'maxRuns', option: 'max-runs', default: 1000, kind: 'whole', min: 3, help: 'most timed runs' },
+  { key: 'targetRelativeCi', option: 'target-ci', default: 0.02, kind: 'fraction', min: 0, help: "stop when the median's 95% CI is within ± this fraction" },
+  { key: 'budgetSeconds', option: 'budget', default: 5, kind: 'seconds', min: 0, help: 'time budget per network' },
+];
+
+/** The defaults of the protocol settings, by key. */
+export const PROTOCOL_DEFAULTS = Object.fromEntries(PROTOCOL_SETTINGS.map((s) => [s.key, s.default])) as Required<ProtocolSettings>;
 
 /** Most runs (warm-up included) one network may be timed for: the journal keeps every run. */
 export const MAX_RUNS = 1_000_000;
 
-const wholeAtLeast = (value: number, min: number, option: string) =>
-  check(Number.isInteger(value) && value >= min, `${option} must be a whole number >= ${min}, got ${value}`);
+/** Why `value` is not a valid value of setting `s`, naming its field, or undefined. */
+function settingProblem(s: SettingDef, value: number): string | undefined {
+  const name = field(s.key);
+  if (s.kind === 'whole') return Number.isInteger(value) && value >= s.min ? undefined : `${name} must be a whole number >= ${s.min}, got ${value}`;
+  if (s.kind === 'fraction') return value > 0 && value < 1 ? undefined : `${name} must be a fraction in (0, 1), got ${value}`;
+  return value > s.min && Number.isFinite(value) ? undefined : `${name} must be a positive number of seconds, got ${value}`;
+}
 
 /** A validated protocol from its name and settings; settings that the protocol does not use are refused. */
 export function makeProtocol(name: string, settings: ProtocolSettings = {}): Protocol {
@@ -141,27 +177,22 @@ export function makeProtocol(name: string, settings: ProtocolSettings = {}): Pro
     (PROTOCOL_NAMES as string[]).includes(name),
     `unknown protocol '${name}': use ${PROTOCOL_NAMES.join(', ')}`,
   );
-  const given = Object.entries(settings).filter(([, v]) => v !== undefined).map(([k]) => k);
-  const uses: Record<ProtocolName, readonly string[]> = {
-    paper: [],
-    fixed: ['warmup', 'runs'],
-    adaptive: ['warmup', 'minRuns', 'maxRuns', 'targetRelativeCi', 'budgetSeconds'],
-  };
-  const unused = given.filter((k) => !uses[name as ProtocolName].includes(k));
-  check(unused.length === 0, () => `--protocol ${name} does not take ${unused.map(optionName).join(', ')}`);
-  const s = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(given.map((k) => [k, settings[k as keyof ProtocolSettings]])) };
+  const takes = PROTOCOLS[name as ProtocolName].settings;
+  const given = (Object.keys(settings) as SettingKey[]).filter((k) => settings[k] !== undefined);
+  const unused = given.filter((k) => !takes.includes(k));
+  check(unused.length === 0, () => `the ${name} protocol does not take ${unused.map(field).join(', ')}`);
+  const s = { ...PROTOCOL_DEFAULTS, ...Object.fromEntries(given.map((k) => [k, settings[k]])) } as Required<ProtocolSettings>;
+  for (const def of PROTOCOL_SETTINGS.filter((d) => takes.includes(d.key))) {
+    const problem = settingProblem(def, s[def.key]);
+    check(problem === undefined, () => problem!);
+  }
   if (name === 'paper') return { name };
-  wholeAtLeast(s.warmup, 0, '--warmup');
   if (name === 'fixed') {
-    wholeAtLeast(s.runs, 1, '--runs');
-    check(s.warmup + s.runs <= MAX_RUNS, `--warmup plus --runs must be at most ${MAX_RUNS}, got ${s.warmup + s.runs}`);
+    check(s.warmup + s.runs <= MAX_RUNS, () => `${field('warmup')} plus ${field('runs')} must be at most ${MAX_RUNS}, got ${s.warmup + s.runs}`);
     return { name, warmup: s.warmup, runs: s.runs };
   }
-  wholeAtLeast(s.minRuns, 3, '--min-runs');
-  wholeAtLeast(s.maxRuns, s.minRuns, '--max-runs');
-  check(s.warmup + s.maxRuns <= MAX_RUNS, `--warmup plus --max-runs must be at most ${MAX_RUNS}, got ${s.warmup + s.maxRuns}`);
-  check(s.targetRelativeCi > 0 && s.targetRelativeCi < 1, `--target-ci must be a fraction in (0, 1), got ${s.targetRelativeCi}`);
-  check(s.budgetSeconds > 0, `--budget must be a positive number of seconds, got ${s.budgetSeconds}`);
+  check(s.maxRuns >= s.minRuns, () => `${field('maxRuns')} must be a whole number >= ${field('minRuns')} (${s.minRuns}), got ${s.maxRuns}`);
+  check(s.warmup + s.maxRuns <= MAX_RUNS, () => `${field('warmup')} plus ${field('maxRuns')} must be at most ${MAX_RUNS}, got ${s.warmup + s.maxRuns}`);
   return {
     name: 'adaptive',
     warmup: s.warmup,
@@ -170,19 +201,6 @@ export function makeProtocol(name: string, settings: ProtocolSettings = {}): Pro
     targetRelativeCi: s.targetRelativeCi,
     budgetSeconds: s.budgetSeconds,
   };
-}
-
-const OPTION_NAMES: Record<keyof ProtocolSettings, string> = {
-  warmup: '--warmup',
-  runs: '--runs',
-  minRuns: '--min-runs',
-  maxRuns: '--max-runs',
-  targetRelativeCi: '--target-ci',
-  budgetSeconds: '--budget',
-};
-
-function optionName(key: string): string {
-  return OPTION_NAMES[key as keyof ProtocolSettings] ?? key;
 }
 
 /** A short label such as `paper`, `fixed(warmup=5,runs=20)`. */

@@ -1,4 +1,4 @@
-import { check, IotnetsError } from '../errors.js';
+import { check, field, IotnetsError } from '../errors.js';
 import { getSpace, type Ranges } from '../zoo/index.js';
 import { lawCandidate, type Candidate } from './candidates.js';
 
@@ -113,6 +113,6 @@ export function deriveLaw(space: string, excess: (c: Candidate) => number, o: De
     best = next;
   }
   throw new IotnetsError(
-    `no narrowing of ${space}'s laws reaches a yield of ${(target * 100).toFixed(0)}% (best ${(best.yield * 100).toFixed(1)}% of ${probe} samples); relax the constraints or lower --derive-yield`,
+    `no narrowing of ${space}'s laws reaches a yield of ${(target * 100).toFixed(0)}% (best ${(best.yield * 100).toFixed(1)}% of ${probe} samples); relax the constraints or lower ${field('deriveYield')}`,
   );
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { IotnetsError } from '../errors.js';
+import { field, IotnetsError } from '../errors.js';
 import { writeFileAtomic } from '../io/files-node.js';
 import { Journal, readJsonLines } from '../io/journal-file.js';
 import { exportOnnx } from '../onnx/export.js';
@@ -16,7 +16,7 @@ export function searchJournalPath(dir: string): string {
 /** Reads the journal of `dir` without taking it (an empty journal when there is none yet). */
 export function readSearchJournal(dir: string): SearchJournal {
   const path = searchJournalPath(dir);
-  return replaySearchRecords(readJsonLines(path, '--out').records, path);
+  return replaySearchRecords(readJsonLines(path, 'out').records, path);
 }
 
 /** Takes the journal of `dir` for appending (the directory is created, and locked while the journal is open). */
@@ -24,9 +24,9 @@ export function openSearchJournal(dir: string): { writer: Journal; journal: Sear
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new IotnetsError(`cannot create ${dir}: ${(e as Error).message}; choose a writable --out`);
+    throw new IotnetsError(`cannot create ${dir}: ${(e as Error).message}; choose a writable ${field('out')}`);
   }
-  const writer = new Journal({ out: dir, path: searchJournalPath(dir), option: '--out' });
+  const writer = new Journal({ out: dir, path: searchJournalPath(dir), field: 'out' });
   try {
     return { writer, journal: replaySearchRecords(writer.lines.records, writer.path) };
   } catch (e) {
@@ -48,9 +48,9 @@ export interface NetworkFiles {
 export function writeNetworkFiles(dir: string, space: string, args: Args): NetworkFiles {
   mkdirSync(dir, { recursive: true });
   const files = { dir, argsFile: join(dir, 'args.json'), onnxFile: join(dir, 'model.onnx') };
-  writeFileAtomic(files.argsFile, `${JSON.stringify(args)}\n`, '--out');
+  writeFileAtomic(files.argsFile, `${JSON.stringify(args)}\n`, 'out');
   const graph = build(space, { args });
-  writeFileAtomic(files.onnxFile, exportOnnx(graph, initWeights(graph, 0)), '--out');
+  writeFileAtomic(files.onnxFile, exportOnnx(graph, initWeights(graph, 0)), 'out');
   return files;
 }
 

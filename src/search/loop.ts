@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import { pendingTrials, type ProposalRecord, type ResultRecord, type SearchJournal, type SearchRecord } from './journal.js';
 import type { Proposal, Study } from './study.js';
 
@@ -85,7 +85,7 @@ export function nextTrial(journal: SearchJournal): number {
  */
 export async function runSearchLoop(study: Study, journal: SearchJournal, sink: RecordSink, trainer: Trainer, o: LoopOptions): Promise<{ spent: number }> {
   check(Number.isInteger(o.budget) && o.budget >= 0, `the training budget must be a whole number >= 0, got ${o.budget}`);
-  check(Number.isInteger(o.parallel) && o.parallel >= 1, `--parallel must be a whole number >= 1, got ${o.parallel}`);
+  check(Number.isInteger(o.parallel) && o.parallel >= 1, `${field('parallel')} must be a whole number >= 1, got ${o.parallel}`);
   const now = o.now ?? (() => new Date().toISOString());
   const abort = new AbortController();
   o.signal?.addEventListener('abort', () => abort.abort(), { once: true });

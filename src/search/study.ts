@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import { pickByExpectedImprovement } from './acquisition.js';
 import type { Candidate } from './candidates.js';
@@ -74,7 +74,7 @@ export class Study {
     private readonly surrogate: AccuracySurrogate,
     knownAccuracy: (c: Candidate) => number | undefined,
   ) {
-    check(candidates.length > 0, 'there are no candidates: give --pool, --space/--law, --ranges or --derive');
+    check(candidates.length > 0, `there are no candidates: give ${field('pool')}, ${field('space')}/${field('law')}, ${field('ranges')} or ${field('derive')}`);
     this.feasible = candidates.filter((c) => c.feasible);
     if (this.feasible.length === 0) throw noFeasibleError(candidates.map((c) => ({ size: c.size, latencyMs: c.latencyMs })), constraints);
     for (const c of this.feasible) {

@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import { check, field } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { spearman } from '../analysis/crossdevice.js';
 import { fitBoosted, predictBoosted, type BoostedTrees, type BoostingOptions } from './boosting.js';
@@ -82,7 +82,7 @@ export class AccuracySurrogate {
   /** Fits the surrogate on the prior's networks (none: a flat mean, and only the search's own trainings teach it). */
   static fit(prior: readonly Observation[], options: SurrogateOptions = {}): AccuracySurrogate {
     if (prior.length === 0) return new AccuracySurrogate([], undefined, [], new Float64Array(0), NO_PRIOR_KERNEL);
-    check(prior.length >= MIN_PRIOR, `the prior has ${prior.length} networks with accuracy; the surrogate needs at least ${MIN_PRIOR} (or --prior none)`);
+    check(prior.length >= MIN_PRIOR, `the prior has ${prior.length} networks with accuracy; the surrogate needs at least ${MIN_PRIOR} (or ${field('prior')} none)`);
     const seed = options.seed ?? 0;
     const x = prior.map((o) => o.features);
     const y = Float64Array.from(prior, (o) => o.accuracy);

@@ -1,3 +1,4 @@
+import { field } from '../errors.js';
 import { spawn } from 'node:child_process';
 import type { ProposalRecord } from './journal.js';
 import type { Trainer, TrainOutcome } from './loop.js';
@@ -60,7 +61,7 @@ export function commandTrainer(o: CommandTrainerOptions): Trainer {
             // Already gone.
           }
         };
-        const timer = o.timeoutMs !== undefined ? setTimeout(() => stop(`timed out after ${o.timeoutMs! / 1000} s (--trainer-timeout)`), o.timeoutMs) : undefined;
+        const timer = o.timeoutMs !== undefined ? setTimeout(() => stop(`timed out after ${o.timeoutMs! / 1000} s (${field('timeoutMs')})`), o.timeoutMs) : undefined;
         const onAbort = () => stop('interrupted');
         signal.addEventListener('abort', onAbort, { once: true });
         child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-65536)));
@@ -70,7 +71,7 @@ export function commandTrainer(o: CommandTrainerOptions): Trainer {
           signal.removeEventListener('abort', onAbort);
           resolve({ ...outcome, seconds: (performance.now() - started) / 1000 });
         };
-        child.on('error', (e) => finish({ error: `cannot run the trainer: ${e.message}; check --trainer`, stderrTail: stderr }));
+        child.on('error', (e) => finish({ error: `cannot run the trainer: ${e.message}; check ${field('command')}`, stderrTail: stderr }));
         child.on('close', (code, sig) => {
           if (stopped) return finish({ error: stopped, stderrTail: stderr });
           if (code !== 0) return finish({ error: `the trainer exited with ${code ?? sig}`, stderrTail: stderr });

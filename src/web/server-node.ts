@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { escapeForMessage, IotnetsError } from '../errors.js';
+import { escapeForMessage, field, IotnetsError } from '../errors.js';
 import type { WebPlan, WebReply } from './messages.js';
 
 const PAGE_ENTRY = fileURLToPath(new URL('./calibrate-page.ts', import.meta.url));
@@ -151,7 +151,7 @@ export async function startPageServer(script: string, host: string, port: number
     server.once('error', reject);
     server.listen(port, host, resolve);
   }).catch((e: NodeJS.ErrnoException) => {
-    throw new IotnetsError(`cannot listen on ${host}:${port}: ${e.code ?? e.message}; choose another --host or --port`);
+    throw new IotnetsError(`cannot listen on ${host}:${port}: ${e.code ?? e.message}; choose another ${field('host')} or ${field('port')}`);
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -15,13 +15,13 @@ export function register(program: Command): void {
     .description('write one network as an ONNX model (opset 17, input [N,3,H,W] `input`, output `logits`), in fp32 or a reduced precision')
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .action(async (model: string | undefined, o: ExportOptions, command: Command) => {
-      checkOutputFile(o.output, '-o');
+      checkOutputFile(o.output, 'output');
       const { network, weights: own } = networkFromOptions(model, o);
       const label = networkLabel(network);
       precisionFromOptions(o, network.graph);
       const { weights, source } = await weightsFromOptions(network, own, o, command);
       const { bytes, notes } = await exportWithOptions(o, network.graph, weights, o.output);
-      writeFileAtomic(o.output, bytes, '-o');
+      writeFileAtomic(o.output, bytes, 'output');
       console.log(`wrote ${o.output} (${formatBytes(bytes.length)}): ${label}, ${source}, ${o.precision}`);
       for (const note of notes) console.log(`  ${note}`);
     });

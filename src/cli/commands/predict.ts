@@ -41,7 +41,7 @@ function registerFit(predict: Command): void {
     .option('--seed <n>', 'seed of the diverse choice with --k', '0')
     .option('--out <file>', 'model file to write', 'latency-model.json')
     .action(async (o: { results: string; k?: string; seed: string; out: string }) => {
-      checkOutputFile(o.out, '--out');
+      checkOutputFile(o.out, 'out');
       const k = o.k === undefined ? undefined : positive(o.k, '--k');
       const fitted = await fitAndSave(o.results, o.out, (networks) => {
         if (k === undefined) return networks;
@@ -161,9 +161,9 @@ export function register(program: Command): void {
       const latencyModel = loadLatencyModel(o.device);
       if (o.results !== undefined) {
         check(o.out !== undefined, '--results needs --out FILE for the annotated copy');
-        checkOutputFile(o.out, '--out');
+        checkOutputFile(o.out, 'out');
         const measured = await loadMeasuredDevice(o.results);
-        writeFileAtomic(o.out, `${JSON.stringify(withPredictions(measured.measurements, latencyModel), null, 4)}\n`, '--out');
+        writeFileAtomic(o.out, `${JSON.stringify(withPredictions(measured.measurements, latencyModel), null, 4)}\n`, 'out');
         console.log(`${measured.measurements.length} entries of ${o.results} with t_pred on ${latencyModel.device.name}; wrote ${o.out}`);
         return;
       }
@@ -173,7 +173,7 @@ export function register(program: Command): void {
         const indices = o.all ? CATALOG.map((e) => e.index) : [network!.index!];
         const networks = catalogNetworksToPredict(indices, catalogAccuracies(loadAccuracyFile(o.accuracy)));
         const document = predictedResultsDocument(latencyModel, o.device, networks);
-        writeFileAtomic(o.out, `${JSON.stringify(document, null, 1)}\n`, '--out');
+        writeFileAtomic(o.out, `${JSON.stringify(document, null, 1)}\n`, 'out');
         const outside = document.results.filter((r) => r.out_of_range).length;
         console.log(
           `${counted(networks.length, 'network')} predicted on ${latencyModel.device.name} by ${o.device} (90% intervals; ` +

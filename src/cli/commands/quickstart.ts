@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where results and reports go', 'out/quickstart')
     .option('--fresh', 'discard the measurements of an earlier quickstart in --out and measure again')
     .action(async (o: QuickstartOptions) => {
-      checkOutputDirectory(o.out, '--out');
+      checkOutputDirectory(o.out, 'out');
       const results = join(o.out, 'this-machine.json');
       const journal = journalPathFor(results);
       if (o.fresh) {

@@ -56,11 +56,11 @@ export function register(program: Command): void {
         /\.html?$/i.test(o.output),
         `-o ${o.output}: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)`,
       );
-      checkOutputFile(o.output, '-o');
+      checkOutputFile(o.output, 'output');
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
       const device = await loadDevice(deviceSource(o, true));
-      const highlight = o.highlight === undefined ? undefined : parseIndexList(o.highlight, '--highlight');
+      const highlight = o.highlight === undefined ? undefined : parseIndexList(o.highlight, 'highlight');
       const others = [];
       for (const results of o.compare) others.push(await loadDevice(deviceSource({ ...o, results, accuracy: o.compareAccuracy ?? o.accuracy }, false)));
       const compare = others[0];
@@ -78,14 +78,14 @@ export function register(program: Command): void {
         sources: [...new Set([...device.sources, ...others.flatMap((d) => d.sources), ...precisions.flatMap((p) => p.device.sources)])],
       });
       await mkdir(dirname(o.output), { recursive: true });
-      writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), '-o');
+      writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), 'output');
       const written = [o.output];
       if (o.static) {
         const stem = join(dirname(o.output), basename(o.output, extname(o.output)));
         for (const figure of buildFigures(model, { interactive: false })) {
           const svg = await renderSvg(figure.spec);
-          writeFileAtomic(`${stem}-${figure.name}.svg`, svg, '-o');
-          writeFileAtomic(`${stem}-${figure.name}.png`, renderPng(svg), '-o');
+          writeFileAtomic(`${stem}-${figure.name}.svg`, svg, 'output');
+          writeFileAtomic(`${stem}-${figure.name}.png`, renderPng(svg), 'output');
           written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
         }
       }

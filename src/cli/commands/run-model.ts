@@ -13,6 +13,7 @@ import { measureNetwork } from '../../runtime/measure.js';
 import { bindStateDict } from '../../weights/bind.js';
 import { loadWeightsFile } from '../../weights/load-file.js';
 import { formatTable, LATENCY_HEADER, latencyCells, timingJson } from '../../report/text.js';
+import { withFlags } from '../flags.js';
 import { printJson } from '../format.js';
 import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 
@@ -85,7 +86,7 @@ export function register(program: Command): void {
         ({ timing } = await measureNetwork(graph, weights, { engine, settings, protocol }));
       } catch (e) {
         if (!(e instanceof IotnetsError)) throw e;
-        process.stderr.write(`${name}: ${e.message}\n`);
+        process.stderr.write(`${name}: ${withFlags(e.message)}\n`);
         failures += 1;
         continue;
       }

@@ -22,6 +22,7 @@ import { formatBytes, formatTable } from '../../report/text.js';
 import { printJson } from '../format.js';
 import { runInterruptibly } from '../interrupt.js';
 import { formatDuration } from '../progress.js';
+import { withFlags } from '../flags.js';
 import { parseInteger } from '../network-options.js';
 import { DEFINITION_KEYS, setUpSearch, type SearchDefinition, type SearchSetup } from '../search-setup.js';
 
@@ -196,8 +197,8 @@ async function writeCharts(o: SearchOptions, setup: SearchSetup, ranking: readon
   const written: string[] = [];
   for (const [name, axis, budget] of charts) {
     const svg = await renderSvg(searchAccuracySpec(rows, axis, budget, subtitle));
-    writeFileAtomic(join(o.out, `${name}.svg`), svg, '--out');
-    writeFileAtomic(join(o.out, `${name}.png`), renderPng(svg), '--out');
+    writeFileAtomic(join(o.out, `${name}.svg`), svg, 'out');
+    writeFileAtomic(join(o.out, `${name}.png`), renderPng(svg), 'out');
     written.push(join(o.out, `${name}.png`));
   }
   return written;
@@ -209,7 +210,7 @@ async function report(o: SearchOptions, setup: SearchSetup, journal: SearchJourn
   const charts = await writeCharts(o, setup, ranking);
   ranking.splice(parseInteger(o.top, '--top'));
   const summary = searchSummary(setup, journal, ranking);
-  writeFileAtomic(join(o.out, 'search.json'), `${JSON.stringify(summary, null, 2)}\n`, '--out');
+  writeFileAtomic(join(o.out, 'search.json'), `${JSON.stringify(summary, null, 2)}\n`, 'out');
   const winners = writeWinners(o.out, ranking);
   if (o.json) return printJson(summary);
   console.log(`${setup.study.feasible.length} of ${setup.study.candidates.length} candidates meet ${setup.identity.constraints}${setup.latency ? ` (latency ${setup.latency.label})` : ''}`);
@@ -258,7 +259,7 @@ async function runSearch(o: SearchOptions): Promise<void> {
             finished += 1;
             const seconds = (performance.now() - started) / 1000;
             const eta = spent < budget ? `, ETA ${formatDuration(((seconds / finished) * (budget - spent)) / parallel)}` : '';
-            note(`[${spent}/${budget}] trial ${p.trial}: ${r.accuracy !== undefined ? percent(r.accuracy) : `failed: ${r.error}`}${eta}`);
+            note(`[${spent}/${budget}] trial ${p.trial}: ${r.accuracy !== undefined ? percent(r.accuracy) : `failed: ${withFlags(r.error ?? '')}`}${eta}`);
           },
         },
       }),

@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--json', 'print the chosen networks as JSON')
     .option('--csv', 'print the chosen networks as CSV (latency in ms, accuracy as a fraction, memory in bytes)')
     .action(async (o: SelectOptions) => {
-      if (o.export !== undefined) checkOutputFile(o.export, '--export');
+      if (o.export !== undefined) checkOutputFile(o.export, 'export');
       const constraints = constraintsFromOptions(o);
       parseFormat(o.precision ?? 'fp32');
       const top = parseInteger(o.top, '--top');
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       if (o.export !== undefined) {
         const graph = catalogGraph(catalogEntry(best.index));
         const { bytes } = await exportWithOptions(o, graph, initWeights(graph, parseInteger(o.seed, '--seed')), o.export);
-        writeFileAtomic(o.export, bytes, '--export');
+        writeFileAtomic(o.export, bytes, 'export');
         process.stderr.write(`note: ${o.export} holds seeded random weights (seed ${o.seed}); for trained ones run iotnets export --index ${best.index} --weights CHECKPOINT --precision ${o.precision} -o ${o.export}\n`);
       }
       if (o.csv) return console.log(networkTable(ranked, constraints, true));

@@ -3,12 +3,13 @@ import type { Command } from 'commander';
 import { journalPathFor } from '../../calibrate/journal.js';
 import { checkOutputFile } from '../../io/files-node.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
-import { check, escapeForMessage } from '../../errors.js';
+import { check, escapeForMessage, IotnetsError } from '../../errors.js';
 import { deviceLabel } from '../../runtime/device.js';
 import type { Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
 import { browserDeviceFromBody, measurementFromBody, measurementIndex, type WebPlan } from '../../web/messages.js';
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
+import { withFlags } from '../flags.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 import { parseInteger } from '../network-options.js';
@@ -70,13 +71,14 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     const device = serve.deviceName === undefined ? parsed : { ...parsed, name: serve.deviceName };
     if (results.useDevice(device)) process.stderr.write(`device: ${deviceLabel(device)}\n`);
   };
-  // Refusals are the page's to show, and the operator's to see here.
+  // Refusals are the page's to show, and the operator's to see here, both in the flags the operator ran serve with.
   const reported = <T>(handle: () => T): T => {
     try {
       return handle();
     } catch (e) {
-      process.stderr.write(`refused: ${(e as Error).message}\n`);
-      throw e;
+      const refusal = e instanceof IotnetsError ? new IotnetsError(withFlags(e.message)) : e;
+      process.stderr.write(`refused: ${(refusal as Error).message}\n`);
+      throw refusal;
     }
   };
   const started = performance.now();
@@ -152,8 +154,8 @@ export function register(program: Command): void {
     const port = parseInteger(o.port, '--port');
     check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
     const { indices, calibrationSet } = catalogSelection(o);
-    checkOutputFile(o.out, '--out');
-    checkOutputFile(journalPathFor(o.out), '--out');
+    checkOutputFile(o.out, 'out');
+    checkOutputFile(journalPathFor(o.out), 'out');
     const results = new ResultsWriter(o.out, {
       warn: (message) => process.stderr.write(`warning: ${message}\n`),
       ...(o.force ? { force: true } : {}),

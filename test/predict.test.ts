@@ -98,6 +98,14 @@ describe('latency features', () => {
     );
   });
 
+  it("of one family are that family's columns of all the features, and 0 elsewhere", () => {
+    const all = latencyFeatures(everyLayerClass());
+    for (const family of ['layers', 'onnxruntime'] as const) {
+      const columns = new Set(FEATURE_FAMILIES[family].columns);
+      assert.deepEqual(Array.from(latencyFeatures(everyLayerClass(), family)), Array.from(all, (v, j) => (columns.has(j) ? v : 0)));
+    }
+  });
+
   it('the families cover every feature, sharing only the fixed cost per inference', () => {
     const { layers, onnxruntime } = FEATURE_FAMILIES;
     assert.deepEqual([...new Set([...layers.columns, ...onnxruntime.columns])].sort((a, b) => a - b), [...FEATURE_NAMES.keys()]);

@@ -1,5 +1,6 @@
 import { check, IotnetsError } from '../errors.js';
-import { OPS, type Op, type OpDef, type OpKind, type ParamSpec, type Shape } from './ops.js';
+import { OPS, type Op, type OpDef, type OpKind, type OpOf, type ParamSpec, type Shape } from './ops.js';
+import { numel } from './tensor.js';
 
 /** One operation call in a network graph. Node 0 is the input; nodes are in execution order. */
 export interface Node {
@@ -36,8 +37,6 @@ export interface Value {
   readonly shape: Shape;
 }
 
-type Attrs<K extends OpKind> = Omit<Extract<Op, { kind: K }>, 'kind'>;
-
 export interface ConvOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
@@ -68,8 +67,6 @@ function sameOp(a: Op, b: Op): boolean {
  */
 export const GRAPH_LIMITS = { parameters: 2 ** 28, activationElements: 2 ** 28, nodes: 100_000 } as const;
 
-const elements = (shape: Shape) => shape.reduce((n, d) => n * d, 1);
-
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly modules = new Map<string, Module>();
@@ -90,17 +87,22 @@ export class GraphBuilder {
   /** Adds one call of `op` on `inputs`, run by module `module` if given. */
   call(op: Op, inputs: readonly Value[], module?: string): Value {
     const where = `${this.name}${module ? ` ${module}` : ''} (${op.kind})`;
-    const shapes = inputs.map((v) => v.shape);
+    const shapes = new Array<Shape>(inputs.length);
+    const ids = new Array<number>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      shapes[i] = inputs[i]!.shape;
+      ids[i] = inputs[i]!.id;
+    }
     const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, where);
-    check(this.nodes.length < GRAPH_LIMITS.nodes, `${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
+    check(this.nodes.length < GRAPH_LIMITS.nodes, () => `${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
     check(
-      elements(shape) <= GRAPH_LIMITS.activationElements,
-      () => `${where}: an activation of ${elements(shape)} elements per sample, over ${GRAPH_LIMITS.activationElements}; choose smaller model arguments or input`,
+      numel(shape) <= GRAPH_LIMITS.activationElements,
+      () => `${where}: an activation of ${numel(shape)} elements per sample, over ${GRAPH_LIMITS.activationElements}; choose smaller model arguments or input`,
     );
     if (module !== undefined) this.register(module, op, shapes[0]!, where);
-    const node: Node = { id: this.nodes.length, op, inputs: inputs.map((v) => v.id), shape, ...(module !== undefined ? { module } : {}) };
-    this.nodes.push(node);
-    return { id: node.id, shape };
+    const id = this.nodes.length;
+    this.nodes.push(module !== undefined ? { id, op, inputs: ids, shape, module } : { id, op, inputs: ids, shape });
+    return { id, shape };
   }
 
   /** Registers a module the constructor creates but forward() never calls: its entries are in the state_dict all the same. */
@@ -119,7 +121,7 @@ export class GraphBuilder {
       }
       return;
     }
-    this.parameters += params.reduce((n, p) => n + elements(p.shape), 0);
+    for (const p of params) this.parameters += numel(p.shape);
     check(
       this.parameters <= GRAPH_LIMITS.parameters,
       () => `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${where}; choose smaller model arguments or fewer classes`,
@@ -129,7 +131,8 @@ export class GraphBuilder {
 
   /** nn.Conv2d. */
   conv(module: string, x: Value, outChannels: number, kernel: number | readonly [number, number], o: ConvOptions = {}): Value {
-    const op: Attrs<'conv2d'> = {
+    const op: OpOf<'conv2d'> = {
+      kind: 'conv2d',
       outChannels,
       kernel: pair(kernel),
       stride: pair(o.stride ?? 1),
@@ -137,7 +140,7 @@ export class GraphBuilder {
       groups: o.groups ?? 1,
       bias: o.bias ?? true,
     };
-    return this.call({ kind: 'conv2d', ...op }, [x], module);
+    return this.call(op, [x], module);
   }
 
   /** nn.BatchNorm1d / nn.BatchNorm2d (chosen by the input's rank), eps 1e-5. */

@@ -85,7 +85,7 @@ function spatialOut(size: number, kernel: number, stride: number, before: number
 }
 
 function feature(shape: Shape, where: string): { c: number; h: number; w: number } {
-  check(shape.length === 3, `${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
+  check(shape.length === 3, () => `${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
   return { c: shape[0]!, h: shape[1]!, w: shape[2]! };
 }
 
@@ -98,7 +98,7 @@ function window(op: Window, input: Shape, where: string): Shape {
   const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1], end[1], dilation[1], ceil);
   check(
     oh >= 1 && ow >= 1,
-    `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); ` +
+    () => `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); ` +
       'use a larger input or fewer downsampling stages',
   );
   return [c, oh, ow];
@@ -109,7 +109,7 @@ function sameShapes(inputs: readonly Shape[], where: string): Shape {
   for (const s of inputs) {
     check(
       s.length === first.length && s.every((d, i) => d === first[i]),
-      `${where}: operand shapes differ: ${inputs.map((x) => `[${x.join(',')}]`).join(' vs ')}`,
+      () => `${where}: operand shapes differ: ${inputs.map((x) => `[${x.join(',')}]`).join(' vs ')}`,
     );
   }
   return first;
@@ -146,9 +146,9 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
       const { c } = feature(input!, where);
       check(
         c % op.groups === 0 && op.outChannels % op.groups === 0,
-        `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
+        () => `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
       );
-      check(op.outChannels >= 1, `${where}: needs at least one output channel, got ${op.outChannels}`);
+      check(op.outChannels >= 1, () => `${where}: needs at least one output channel, got ${op.outChannels}`);
       const [, oh, ow] = window(op, input!, where);
       return [op.outChannels, oh!, ow!];
     },
@@ -166,7 +166,7 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   },
   batchnorm: {
     inferShape(_op, [input], where) {
-      check(input!.length === 1 || input!.length === 3, `${where}: BatchNorm expects [C] or [C,H,W], got [${input!.join(',')}]`);
+      check(input!.length === 1 || input!.length === 3, () => `${where}: BatchNorm expects [C] or [C,H,W], got [${input!.join(',')}]`);
       return input!;
     },
     params(_op, [input]) {
@@ -184,7 +184,7 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   },
   linear: {
     inferShape(op, [input], where) {
-      check(input!.length === 1, `${where}: Linear expects a flat [F] input, got [${input!.join(',')}]; flatten first`);
+      check(input!.length === 1, () => `${where}: Linear expects a flat [F] input, got [${input!.join(',')}]; flatten first`);
       return [op.outFeatures];
     },
     params(op, [input]) {
@@ -211,7 +211,7 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     const gate = feature(b!, where);
     check(
       gate.c === c && ((gate.h === 1 && gate.w === 1) || (gate.h === h && gate.w === w)),
-      `${where}: cannot broadcast [${b!.join(',')}] onto [${a!.join(',')}]`,
+      () => `${where}: cannot broadcast [${b!.join(',')}] onto [${a!.join(',')}]`,
     );
     return a!;
   }),
@@ -220,18 +220,18 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     const { h, w } = spatial[0]!;
     check(
       spatial.every((s) => s.h === h && s.w === w),
-      `${where}: concatenated maps differ in size: ${inputs.map((x) => `[${x.join(',')}]`).join(' + ')}`,
+      () => `${where}: concatenated maps differ in size: ${inputs.map((x) => `[${x.join(',')}]`).join(' + ')}`,
     );
     return [spatial.reduce((sum, s) => sum + s.c, 0), h, w];
   }),
   slice: functionalOnly((op, [input], where) => {
     const { h, w, c } = feature(input!, where);
-    check(0 <= op.start && op.start < op.end && op.end <= c, `${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
+    check(0 <= op.start && op.start < op.end && op.end <= c, () => `${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
     return [op.end - op.start, h, w];
   }),
   shuffle: functionalOnly((op, [input], where) => {
     const { c } = feature(input!, where);
-    check(Number.isInteger(op.groups) && op.groups >= 1 && c % op.groups === 0, `${where}: ${c} channels do not split into ${op.groups} shuffle groups`);
+    check(Number.isInteger(op.groups) && op.groups >= 1 && c % op.groups === 0, () => `${where}: ${c} channels do not split into ${op.groups} shuffle groups`);
     return input!;
   }),
   flatten: functionalOnly((_op, [input]) => [numel(input!)]),

@@ -24,7 +24,7 @@ export interface LayerRow {
 }
 
 /** Whole-network figures, all per sample (batch 1). */
-export interface GraphSummary {
+export interface NetworkTotals {
   /** Elements of the PyTorch state_dict (weights, biases, BN statistics, num_batches_tracked): the paper's `params`. */
   readonly stateDictElements: number;
   readonly trainableParameters: number;
@@ -38,6 +38,10 @@ export interface GraphSummary {
   /** Largest sum of simultaneously live activations (input included), in elements. */
   readonly peakActivationElements: number;
   readonly peakActivationBytes: number;
+}
+
+/** The whole-network figures with the per-layer table. */
+export interface GraphSummary extends NetworkTotals {
   readonly layers: readonly LayerRow[];
 }
 
@@ -62,51 +66,73 @@ function peakActivation(graph: Graph): number {
   for (const node of graph.nodes) {
     live += numel(node.shape);
     peak = Math.max(peak, live);
-    for (const i of new Set(node.inputs)) if (lastUse[i] === node.id) live -= numel(graph.nodes[i]!.shape);
+    node.inputs.forEach((i, k) => {
+      // An input used twice by this node (x + x) is freed once.
+      if (lastUse[i] === node.id && node.inputs.indexOf(i) === k) live -= numel(graph.nodes[i]!.shape);
+    });
   }
   return peak;
 }
 
-/** Parameters, MACs, paper FLOPs, memory and the per-layer table of a graph. */
-export function summarize(graph: Graph): GraphSummary {
-  const seen = new Set<string>();
-  const layers: LayerRow[] = [];
+/** Elements of the graph's state_dict: all of them (the paper's params), the trainable ones, the float ones. */
+export function stateDictTotals(graph: Graph): Pick<NetworkTotals, 'stateDictElements' | 'trainableParameters' | 'weightElements' | 'weightBytes'> {
+  let stateDictElements = 0;
+  let trainableParameters = 0;
+  let weightElements = 0;
+  for (const m of graph.modules) {
+    for (const p of m.params) {
+      const n = numel(p.shape);
+      stateDictElements += n;
+      if (p.trainable) trainableParameters += n;
+      if (p.dtype === 'float32') weightElements += n;
+    }
+  }
+  return { stateDictElements, trainableParameters, weightElements, weightBytes: 4 * weightElements };
+}
+
+function inputShapesOf(graph: Graph, node: Node): Shape[] {
+  return node.inputs.map((i) => graph.nodes[i]!.shape);
+}
+
+/**
+ * Parameters, MACs, paper FLOPs and memory of a graph, without the per-layer table (the search sizes many thousands
+ * of networks with it). Parameters are counted from the modules' state_dict entries, each module once.
+ */
+export function networkTotals(graph: Graph): NetworkTotals {
   let macs = 0;
   let flops = 0;
   for (const node of graph.nodes) {
     if (node.op.kind === 'input') continue;
     const def = OPS[node.op.kind] as OpDef<OpKind>;
-    const inputShapes = node.inputs.map((i) => graph.nodes[i]!.shape);
-    const nodeMacs = def.macs(node.op as never, inputShapes, node.shape);
-    const nodeFlops = def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
+    const inputShapes = inputShapesOf(graph, node);
+    macs += def.macs(node.op as never, inputShapes, node.shape);
+    flops += def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
+  }
+  const peakActivationElements = peakActivation(graph);
+  return {
+    ...stateDictTotals(graph),
+    macs,
+    flops,
+    peakActivationElements,
+    peakActivationBytes: 4 * peakActivationElements,
+  };
+}
+
+/** Parameters, MACs, paper FLOPs, memory and the per-layer table of a graph. */
+export function summarize(graph: Graph): GraphSummary {
+  const seen = new Set<string>();
+  const layers = graph.nodes.flatMap((node): LayerRow[] => {
+    if (node.op.kind === 'input') return [];
+    const def = OPS[node.op.kind] as OpDef<OpKind>;
+    const inputShapes = inputShapesOf(graph, node);
     let params = 0;
     if (node.module !== undefined && !seen.has(node.module)) {
       seen.add(node.module);
       params = def.params(node.op as never, inputShapes).reduce((n, p) => n + numel(p.shape), 0);
     }
-    macs += nodeMacs;
-    flops += nodeFlops;
-    layers.push({ node: node.id, name: layerName(node), op: node.op.kind, inputShapes, outputShape: node.shape, params, macs: nodeMacs, flops: nodeFlops });
-  }
-  let stateDictElements = 0;
-  let trainableParameters = 0;
-  let weightElements = 0;
-  for (const e of stateDictEntries(graph)) {
-    const n = numel(e.shape);
-    stateDictElements += n;
-    if (e.trainable) trainableParameters += n;
-    if (e.dtype === 'float32') weightElements += n;
-  }
-  const peakActivationElements = peakActivation(graph);
-  return {
-    stateDictElements,
-    trainableParameters,
-    weightElements,
-    weightBytes: 4 * weightElements,
-    macs,
-    flops,
-    peakActivationElements,
-    peakActivationBytes: 4 * peakActivationElements,
-    layers,
-  };
+    const macs = def.macs(node.op as never, inputShapes, node.shape);
+    const flops = def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
+    return [{ node: node.id, name: layerName(node), op: node.op.kind, inputShapes, outputShape: node.shape, params, macs, flops }];
+  });
+  return { ...networkTotals(graph), layers };
 }

@@ -1,7 +1,7 @@
 import { CATALOG, catalogGraph } from '../catalog/catalog.js';
 import type { Graph, Node } from '../graph/graph.js';
 import { OPS, type OpDef, type OpKind, type OpOf, type Shape } from '../graph/ops.js';
-import { summarize } from '../graph/summary.js';
+import { stateDictTotals } from '../graph/summary.js';
 import { numel } from '../graph/tensor.js';
 import { onnxRuntimePlan, type ConvolutionKind, type OrtKernel, type OrtKernelCall } from './onnxruntime-plan.js';
 
@@ -139,6 +139,21 @@ function slot(name: string): number {
   return i;
 }
 
+/** Where each layer class's features sit in the vector (-1: the class has no such feature). */
+const LAYER_SLOTS = Object.fromEntries(
+  LAYER_CLASSES.map((c) => [c, { layers: slot(`${c}.layers`), bytes: slot(`${c}.bytes`), macs: FEATURE_INDEX.get(`${c}.macs`) ?? -1, groups: FEATURE_INDEX.get(`${c}.groups`) ?? -1 }]),
+) as Record<LayerClass, { readonly layers: number; readonly bytes: number; readonly macs: number; readonly groups: number }>;
+
+/** Where each ONNX Runtime kernel's call and byte features sit, and each MAC class's. */
+const ORT_SLOTS = Object.fromEntries(
+  (Object.keys(ORT_CLASSES) as OrtKernel[]).map((k) => [k, { calls: slot(`ort.${ORT_CLASSES[k].calls}.calls`), bytes: slot(`ort.${ORT_CLASSES[k].bytes}.bytes`) }]),
+) as Record<OrtKernel, { readonly calls: number; readonly bytes: number }>;
+const ORT_MAC_SLOTS = Object.fromEntries(ORT_MAC_CLASSES.map((c) => [c, slot(`ort.${c}.macs`)])) as Record<OrtMacClass, number>;
+const NETWORK_SLOT = slot('network');
+const WEIGHT_BYTES_SLOT = slot('weights.bytes');
+const ORT_GROUPS_SLOT = slot('ort.conv.groups');
+const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
+
 /** A network's latency features: one number per FEATURE_NAMES entry. */
 export type FeatureVector = Float64Array;
 
@@ -146,12 +161,13 @@ function addNode(features: FeatureVector, graph: Graph, node: Node): void {
   const inputs = node.inputs.map((i) => graph.nodes[i]!.shape);
   const layerClass = (CLASS_OF[node.op.kind] as (op: typeof node.op, inputs: readonly Shape[]) => LayerClass | undefined)(node.op, inputs);
   if (layerClass === undefined) return;
-  features[slot(`${layerClass}.layers`)] += 1;
+  const slots = LAYER_SLOTS[layerClass];
+  features[slots.layers] += 1;
   const elements = inputs.reduce((sum, s) => sum + numel(s), numel(node.shape));
-  features[slot(`${layerClass}.bytes`)] += FLOAT_BYTES * elements;
+  features[slots.bytes] += FLOAT_BYTES * elements;
   const macs = (OPS[node.op.kind] as OpDef<OpKind>).macs(node.op as never, inputs, node.shape);
-  if (macs > 0) features[slot(`${layerClass}.macs`)] += macs;
-  if (node.op.kind === 'conv2d' && node.op.groups > 1) features[slot(`${layerClass}.groups`)] += node.op.groups;
+  if (macs > 0) features[slots.macs] += macs;
+  if (node.op.kind === 'conv2d' && node.op.groups > 1) features[slots.groups] += node.op.groups;
 }
 
 /** The MAC class of a convolution by kind, in plain and in blocked layout (blocked grouped ones run the dense kernel). */
@@ -169,25 +185,30 @@ function ortMacClass(call: OrtKernelCall): OrtMacClass {
 }
 
 function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
-  const classes = ORT_CLASSES[call.kernel];
-  features[slot(`ort.${classes.calls}.calls`)] += 1;
-  features[slot(`ort.${classes.bytes}.bytes`)] += FLOAT_BYTES * call.inputs.reduce((sum, s) => sum + numel(s), numel(call.output));
-  if (call.macs > 0) features[slot(`ort.${ortMacClass(call)}.macs`)] += call.macs;
+  const slots = ORT_SLOTS[call.kernel];
+  features[slots.calls] += 1;
+  features[slots.bytes] += FLOAT_BYTES * call.inputs.reduce((sum, s) => sum + numel(s), numel(call.output));
+  if (call.macs > 0) features[ORT_MAC_SLOTS[ortMacClass(call)]] += call.macs;
   const op = call.node.op;
   if (call.kernel === 'conv' && op.kind === 'conv2d') {
-    if (op.groups > 1) features[slot('ort.conv.groups')] += op.groups;
+    if (op.groups > 1) features[ORT_GROUPS_SLOT] += op.groups;
     // im2col unfolds each output pixel's receptive field, input channels x kernel area: MACs / output channels per group.
-    if (op.kernel[0] * op.kernel[1] > 1) features[slot('ort.im2col.bytes')] += (FLOAT_BYTES * call.macs) / (op.outChannels / op.groups);
+    if (op.kernel[0] * op.kernel[1] > 1) features[ORT_IM2COL_SLOT] += (FLOAT_BYTES * call.macs) / (op.outChannels / op.groups);
   }
 }
 
-/** The latency features of a network (batch 1, float32); computed once per network, predictions are then dot products. */
-export function latencyFeatures(graph: Graph): FeatureVector {
+/**
+ * The latency features of a network (batch 1, float32); computed once per network, predictions are then dot products.
+ * With `family`, only that family's features are computed (the others stay 0, as a model of that family costs them).
+ */
+export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVector {
   const features = new Float64Array(FEATURE_NAMES.length);
-  features[slot('network')] = 1;
-  for (const node of graph.nodes) addNode(features, graph, node);
-  features[slot('weights.bytes')] = summarize(graph).weightBytes;
-  for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
+  features[NETWORK_SLOT] = 1;
+  if (family !== 'onnxruntime') {
+    for (const node of graph.nodes) addNode(features, graph, node);
+    features[WEIGHT_BYTES_SLOT] = stateDictTotals(graph).weightBytes;
+  }
+  if (family !== 'layers') for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
   return features;
 }
 

@@ -24,5 +24,5 @@ export function resultsLatency(measurements: readonly { index: number; latencyMs
 
 /** Latencies predicted by a device's latency model (from `calibrate --calibration-set` or `predict fit`). */
 export function modelLatency(model: LatencyModel, name: string): LatencySource {
-  return { label: `predicted (${name})`, latencyMs: (_, graph) => predictLatencyMs(model, latencyFeatures(graph)) };
+  return { label: `predicted (${name})`, latencyMs: (_, graph) => predictLatencyMs(model, latencyFeatures(graph, model.family)) };
 }

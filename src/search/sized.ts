@@ -1,5 +1,5 @@
 import type { Graph } from '../graph/graph.js';
-import { summarize } from '../graph/summary.js';
+import { networkTotals } from '../graph/summary.js';
 import { build } from '../zoo/index.js';
 import type { Candidate } from './candidates.js';
 import type { NetworkSize } from './constraints.js';
@@ -14,7 +14,7 @@ export interface SizedCandidate extends Candidate {
 /** Builds a candidate's graph (10 classes, CIFAR-10 as the paper trained) and derives its sizes and features. */
 export function sizeCandidate(c: Candidate): { sized: SizedCandidate; graph: Graph } {
   const graph = build(c.space, { args: c.args });
-  const s = summarize(graph);
+  const s = networkTotals(graph);
   const size: NetworkSize = {
     stateDictElements: s.stateDictElements,
     peakActivationElements: s.peakActivationElements,

@@ -42,6 +42,49 @@ export interface ResultRow {
   readonly budgetLatencyMs?: number;
 }
 
+/** What names a catalog network in a results entry, with the paper's optional facts about it. */
+export interface EntryIdentity {
+  readonly index: number;
+  readonly space: string;
+  readonly law: string;
+  readonly id: number;
+  readonly params?: number;
+  readonly flops?: number;
+  readonly accuracy?: number;
+  readonly runid?: string;
+}
+
+/** The fields of a results entry that name its network. */
+export interface EntryFields {
+  readonly acc?: number;
+  readonly flops?: number;
+  readonly id: number;
+  readonly index: number;
+  readonly law: string;
+  readonly params?: number;
+  readonly runid?: string;
+  readonly spacename: string;
+}
+
+/**
+ * A paper-format results entry (the inverse of parsing one): the network's acc, flops, id, index, law, params, runid
+ * and spacename, then `values` (t_avg, t_std, ...), keys in sorted order as the original's json.dump(sort_keys=True).
+ */
+export function resultsEntry<V extends Readonly<Record<string, unknown>>>(network: EntryIdentity, values: V): V & EntryFields {
+  const entry: Record<string, unknown> = {
+    ...values,
+    ...(network.accuracy !== undefined ? { acc: network.accuracy } : {}),
+    ...(network.flops !== undefined ? { flops: network.flops } : {}),
+    id: network.id,
+    index: network.index,
+    law: network.law,
+    ...(network.params !== undefined ? { params: network.params } : {}),
+    ...(network.runid !== undefined ? { runid: network.runid } : {}),
+    spacename: network.space,
+  };
+  return Object.fromEntries(Object.keys(entry).sort().map((k) => [k, entry[k]])) as V & EntryFields;
+}
+
 /** The device a results file was measured on. */
 export interface DeviceInfo {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { DEFAULT_INTERVAL_LEVEL, latencyInterval, type PredictionSpread } from '../analysis/interval.js';
 import { networkFacts } from '../analysis/network-facts.js';
+import { resultsEntry, type ResultRow } from '../analysis/results.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { catalogFeatures, type FeatureVector } from './features.js';
@@ -67,23 +68,30 @@ export function predictedResultsDocument(model: LatencyModel, modelName: string,
     interval: { level, residuals: predictionSpread(model, modelName).residuals },
     results: networks.map((n) => {
       const p = predictWithInterval(model, n.features, level);
-      return {
-        ...(n.accuracy !== undefined ? { acc: n.accuracy } : {}),
-        ...(n.flops !== undefined ? { flops: n.flops } : {}),
-        id: n.id,
-        index: n.index,
-        law: n.law,
-        ...(n.params !== undefined ? { params: n.params } : {}),
-        ...(n.runid !== undefined ? { runid: n.runid } : {}),
-        spacename: n.space,
+      return resultsEntry(n, {
         t_avg: p.predictedMs,
         t_low: p.lowMs,
         t_high: p.highMs,
         ...(p.excess > 0 ? { range_excess: p.excess } : {}),
         ...(p.outOfRange ? { out_of_range: true } : {}),
-      };
+      });
     }),
   };
+}
+
+/** Measured results rows as a results document with each entry's predicted latency added as t_pred (what `report` draws against the measurement). */
+export function withPredictions(rows: readonly ResultRow[], model: LatencyModel) {
+  const features = catalogFeatures();
+  return rows.map((m) =>
+    resultsEntry(m, {
+      ...(m.runs !== undefined ? { runs: m.runs } : {}),
+      t_avg: m.meanMs ?? m.latencyMs,
+      ...(m.latencyStatistic === 'median' ? { t_median: m.latencyMs } : {}),
+      ...(m.p90Ms !== undefined ? { t_p90: m.p90Ms } : {}),
+      ...(m.latencyStdMs !== undefined ? { t_std: m.latencyStdMs } : {}),
+      t_pred: predictLatencyMs(model, features[m.index]!),
+    }),
+  );
 }
 
 /** Catalog networks to predict, with the paper's params and flops from their graphs and accuracies when given. */

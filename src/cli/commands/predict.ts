@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { describeLatencyStatistic, latencyStatistic, type ResultRow } from '../../analysis/results.js';
+import { describeLatencyStatistic, latencyStatistic } from '../../analysis/results.js';
 import { formatLatency } from '../../analysis/units.js';
 import { networkLabel } from '../../catalog/index.js';
 import { CATALOG } from '../../catalog/catalog.js';
@@ -7,8 +7,8 @@ import { check } from '../../errors.js';
 import { chooseDiverse } from '../../predict/chooser.js';
 import { CALIBRATION_SETS, evaluatePredictor, type CalibrationSets } from '../../predict/evaluate.js';
 import { catalogFeatures, latencyFeatures } from '../../predict/features.js';
-import { latencyBreakdown, outOfRange, predictLatencyMs, type LatencyModel, type OutOfRange } from '../../predict/model.js';
-import { catalogNetworksToPredict, predictedResultsDocument, predictWithInterval } from '../../predict/predicted-results.js';
+import { latencyBreakdown, outOfRange, predictLatencyMs, type OutOfRange } from '../../predict/model.js';
+import { catalogNetworksToPredict, predictedResultsDocument, predictWithInterval, withPredictions } from '../../predict/predicted-results.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
@@ -100,27 +100,6 @@ function registerEval(predict: Command): void {
       );
       console.log(evaluationTable([{ label: `K=${evaluation.k}`, metrics: evaluation, spearmanRange: evaluation.spearmanRange }, floor]));
     });
-}
-
-/** The results document with each measured entry's predicted latency added as t_pred (for `iotnets report`). */
-function withPredictions(measurements: readonly ResultRow[], model: LatencyModel): Record<string, unknown>[] {
-  const features = catalogFeatures();
-  return measurements.map((m) => ({
-    ...(m.accuracy !== undefined ? { acc: m.accuracy } : {}),
-    ...(m.flops !== undefined ? { flops: m.flops } : {}),
-    id: m.id,
-    index: m.index,
-    law: m.law,
-    ...(m.params !== undefined ? { params: m.params } : {}),
-    ...(m.runid !== undefined ? { runid: m.runid } : {}),
-    ...(m.runs !== undefined ? { runs: m.runs } : {}),
-    spacename: m.space,
-    t_avg: m.meanMs ?? m.latencyMs,
-    ...(m.latencyStatistic === 'median' ? { t_median: m.latencyMs } : {}),
-    ...(m.p90Ms !== undefined ? { t_p90: m.p90Ms } : {}),
-    ...(m.latencyStdMs !== undefined ? { t_std: m.latencyStdMs } : {}),
-    t_pred: predictLatencyMs(model, features[m.index]!),
-  }));
 }
 
 /** One line saying which features of a network lie outside the calibration set (empty when none do). */

@@ -10,7 +10,8 @@ export type ProblemKind =
   | 'bad-accuracy'
   | 'params-mismatch'
   | 'flops-mismatch'
-  | 'missing-accuracy';
+  | 'missing-accuracy'
+  | 'not-measured';
 
 /** One unusable input entry, described in a sentence naming the entry. */
 export interface Problem {
@@ -30,6 +31,7 @@ const KIND_LABELS: Readonly<Record<ProblemKind, string>> = {
   'params-mismatch': 'whose params differ from the network graph',
   'flops-mismatch': 'whose flops differ from the network graph',
   'missing-accuracy': 'without an accuracy',
+  'not-measured': 'naming files the results did not measure',
 };
 
 /** One line counting the problems by kind and quoting the first, e.g. "2 entries not in the paper catalog; first: ...". */

@@ -7,6 +7,8 @@ import {
   bestUnder,
   checkAgainstGraphs,
   compareDevices,
+  catalogDevice,
+  type CatalogPoint,
   joinAccuracy,
   memoryBytes,
   networkFacts,
@@ -360,8 +362,8 @@ describe('cross-device comparison', () => {
   });
 
   test('the cost of choosing by the other device front, on a hand-made pair', () => {
-    const point = (index: number, latencyMs: number, accuracy: number): NetworkPoint =>
-      ({ ...catalogEntry(index), latencyMs, accuracy }) as NetworkPoint;
+    const point = (index: number, latencyMs: number, accuracy: number): CatalogPoint =>
+      ({ ...catalogEntry(index), latencyMs, accuracy }) as CatalogPoint;
     // On A, network 1 is fast; on B it is slow, and 2 is the fast accurate one.
     const a = { name: 'A', points: [point(0, 1, 0.5), point(1, 2, 0.8), point(2, 4, 0.9)] };
     const b = { name: 'B', points: [point(0, 1, 0.5), point(1, 8, 0.8), point(2, 3, 0.9)] };
@@ -377,7 +379,7 @@ describe('cross-device comparison', () => {
   });
 
   test('Raspberry Pi and MacBook Pro: correlated latencies, but different optimal networks', { skip: sharedMissing }, () => {
-    const c = compareDevices({ name: 'RaspPi', points: paperPoints('results_RaspPi.json') }, { name: 'MacBookPro', points: paperPoints('results_MacBookPro.json') });
+    const c = compareDevices(catalogDevice({ name: 'RaspPi', points: paperPoints('results_RaspPi.json') }), catalogDevice({ name: 'MacBookPro', points: paperPoints('results_MacBookPro.json') }));
     assert.equal(c.common, 1617);
     // Reference: NumPy's corrcoef of the average ranks of the two files' t_avg.
     assert.ok(Math.abs(c.latencyRho - 0.92566314635889) < 1e-12);

@@ -86,6 +86,43 @@ describe('a user\'s ONNX file on the command line', () => {
     assert.match(mixed.stderr, /holds measurements of ONNX files; choose another --out/);
   });
 
+  it('select, pareto and report choose among the measured files with an accuracy table keyed by file name', () => {
+    // The results the resume test above wrote: the paper fixtures, measured as the user's own files.
+    const results = join(dir, 'mine.json');
+    const measured = JSON.parse(readFileSync(results, 'utf8')) as { file: string; t_median: number; weight_elements: number }[];
+    // Accuracy rising with latency: the slowest file is the most accurate, the next slowest the best under a budget between them.
+    const byLatency = [...measured].sort((a, b) => a.t_median - b.t_median);
+    const accuracy = new Map(byLatency.map((m, rank) => [m.file, 0.5 + rank / 20]));
+    const table = join(dir, 'acc.csv');
+    writeFileSync(table, `file,accuracy\n${[...accuracy].map(([file, acc]) => `models/${file},${acc}`).join('\n')}\n`);
+    const best = runCli(['select', '--results', results, '--accuracy', table, '--json']);
+    assert.equal(best.status, 0, best.stderr);
+    assert.equal(JSON.parse(best.stdout).best.file, byLatency.at(-1)!.file);
+    const budget = (byLatency.at(-1)!.t_median + byLatency.at(-2)!.t_median) / 2;
+    const under = runCli(['select', '--results', results, '--accuracy', table, '--max-latency', `${budget}ms`, '--csv']);
+    assert.equal(under.status, 0, under.stderr);
+    assert.equal(under.stdout.split('\n')[1]!.split(',')[0], byLatency.at(-2)!.file);
+    const memory = runCli(['pareto', '--results', results, '--accuracy', table, '--by', 'memory', '--format', 'fp16', '--json']);
+    assert.equal(memory.status, 0, memory.stderr);
+    const front = JSON.parse(memory.stdout).front as { file: string; memoryBytes: number }[];
+    assert.ok(front.length >= 1 && front.every((p) => PAPER_ONNX.models.some((m) => m.file === p.file)));
+    const report = runCli(['report', '--results', results, '--accuracy', table, '-k', '2', '--no-static', '-o', join(dir, 'mine.html')]);
+    assert.equal(report.status, 0, report.stderr);
+    assert.match(readFileSync(join(dir, 'mine.html'), 'utf8'), /your ONNX files/);
+    const rows = [...accuracy].map(([file, acc]) => `${file},${acc}`);
+    for (const [name, text, pattern] of [
+      ['unknown.csv', `file,acc\n${rows.join('\n')}\nmobilenet_v9.onnx,0.7\n`, /entry 5 names mobilenet_v9\.onnx, which the results did not measure/],
+      ['dup.csv', `file,acc\n${rows.join('\n')}\n${rows[0]}\n`, /entry 5 \(.*\) names network .* a second time \(first in entry 0\)/],
+      ['nan.csv', `file,acc\n${rows[0]!.replace(/,.*/, ',76.1%')}\n`, /entry 0 \(.*\) has accuracy "76\.1%", not a fraction in 0\.\.1 \(write 0\.761 for 76\.1%\)/],
+    ] as const) {
+      writeFileSync(join(dir, name), text);
+      const { status, stderr } = runCli(['select', '--results', results, '--accuracy', join(dir, name)]);
+      assert.equal(status, 1);
+      assert.match(stderr, pattern);
+      assert.equal(stderr.trim().split('\n').length, 1, stderr);
+    }
+  });
+
   it('refuses a file that is not ONNX, a missing one and a list naming other files, in one line each', () => {
     const bad = join(dir, 'bad.onnx');
     writeFileSync(bad, 'not a model');

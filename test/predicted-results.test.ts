@@ -22,7 +22,7 @@ const model = fitLatencyModel(
   calibration.map((i) => ({ index: i, features: features[i]!, latencyMs: raspi.measurements[i]!.latencyMs, latencyStdMs: raspi.measurements[i]!.latencyStdMs })),
   { name: 'Raspberry Pi 3B+ (paper)', details: {} },
 );
-const all = raspi.measurements.map((m) => m.index);
+const all = raspi.measurements.map((m) => m.index!);
 const document = predictedResultsDocument(model, 'k20.model.json', catalogNetworksToPredict(all, catalogAccuracies(loadAccuracyFile('paper'))));
 const dir = mkdtempSync(join(tmpdir(), 'iotnets-predicted-'));
 const file = join(dir, 'predicted.json');

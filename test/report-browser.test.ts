@@ -49,7 +49,7 @@ test('the HTML report renders every chart offline in headless Chromium, with too
     assert.equal(await count('#chart-latency g.labels_marks > text'), 7);
     assert.deepEqual(
       (await page.locator('#chart-latency g.labels_marks > text').allTextContents()).map(Number).sort((a, b) => a - b),
-      model.latency.selection.map((p) => p.index).sort((a, b) => a - b),
+      model.latency.selection.map((p) => p.index!).sort((a, b) => a - b),
     );
     assert.equal(await count('#chart-latency g.front_marks > path'), 1);
     assert.equal(await count('#chart-memory g.points_marks > path'), 3 * 1617);
@@ -69,7 +69,7 @@ test('the HTML report renders every chart offline in headless Chromium, with too
     assert.ok(hovered, `tooltip index ${tip.index} is one of the selection`);
     assert.deepEqual(Object.values(tip), [
       String(hovered.index),
-      hovered.space.replace('random_net_', ''),
+      hovered.space!.replace('random_net_', ''),
       hovered.law,
       String(hovered.id),
       hovered.params!.toLocaleString('en-US'),

@@ -51,7 +51,7 @@ describe('report figures', { skip: sharedMissing }, async () => {
     assert.equal(markCount(svg, 'points'), 1617);
     assert.equal(markCount(svg, 'front'), 1);
     assert.equal(markCount(svg, 'selection'), 7);
-    assert.deepEqual(markTexts(svg, 'labels').map(Number).sort((a, b) => a - b), model.latency.selection.map((p) => p.index).sort((a, b) => a - b));
+    assert.deepEqual(markTexts(svg, 'labels').map(Number).sort((a, b) => a - b), model.latency.selection.map((p) => p.index!).sort((a, b) => a - b));
     assert.match(svg, /Accuracy vs latency on RaspPi/);
     assert.match(svg, /Latency \[ms\] on RaspPi/);
     const x = (compile(latency.spec).spec.scales ?? []).find((s) => s.name === 'x');

@@ -2,6 +2,7 @@ import { check } from '../errors.js';
 import type { NetworkPoint } from './accuracy.js';
 import { ACCURACY, LATENCY, type Device } from './objectives.js';
 import { paretoFront2 } from './pareto.js';
+import { catalogOnly, type CatalogIdentity } from './results.js';
 
 /** Ranks 1..n of the values, ties sharing the average of the ranks they span. */
 export function averageRanks(values: readonly number[]): number[] {
@@ -36,6 +37,19 @@ function pearson(x: readonly number[], y: readonly number[]): number {
 export function spearman(x: readonly number[], y: readonly number[]): number {
   check(x.length === y.length && x.length >= 2, `rank correlation needs two equally long series of at least 2 values, got ${x.length} and ${y.length}`);
   return pearson(averageRanks(x), averageRanks(y));
+}
+
+/** A network point of a paper catalog network: devices are compared by catalog index. */
+export type CatalogPoint = NetworkPoint & CatalogIdentity;
+
+/** A device whose networks are all catalog networks. */
+export interface CatalogDevice extends Device {
+  readonly points: readonly CatalogPoint[];
+}
+
+/** A device's networks for comparing devices, which match networks by catalog index: measured files are refused. */
+export function catalogDevice(device: Device): CatalogDevice {
+  return { name: device.name, points: catalogOnly(device.points, device.name, 'comparing devices') };
 }
 
 /** At one latency budget on the target device: the best accuracy its own front gives and what the other front gives. */
@@ -94,11 +108,11 @@ export interface DeviceComparison {
   readonly bFrontOnA: FrontTransfer;
 }
 
-function latencyFront(points: readonly NetworkPoint[]): NetworkPoint[] {
+function latencyFront(points: readonly CatalogPoint[]): CatalogPoint[] {
   return paretoFront2(points, LATENCY, ACCURACY);
 }
 
-function transfer(source: string, target: string, sourceFront: readonly number[], targetPoints: ReadonlyMap<number, NetworkPoint>): FrontTransfer {
+function transfer(source: string, target: string, sourceFront: readonly number[], targetPoints: ReadonlyMap<number, CatalogPoint>): FrontTransfer {
   const targetFront = latencyFront([...targetPoints.values()]);
   const transferred = sourceFront.map((i) => targetPoints.get(i)!);
   const budgets = targetFront.map((best): BudgetOutcome => {
@@ -129,7 +143,7 @@ function transfer(source: string, target: string, sourceFront: readonly number[]
 }
 
 /** Compares two devices over the networks both measured: latency rank correlation, fronts and the cost of swapping them. */
-export function compareDevices(a: Device, b: Device): DeviceComparison {
+export function compareDevices(a: CatalogDevice, b: CatalogDevice): DeviceComparison {
   const byIndexA = new Map(a.points.map((p) => [p.index, p]));
   const byIndexB = new Map(b.points.map((p) => [p.index, p]));
   const commonIndices = [...byIndexA.keys()].filter((i) => byIndexB.has(i)).sort((x, y) => x - y);
@@ -169,7 +183,7 @@ export interface DevicePair {
 }
 
 /** Every pair of the devices (in the given order), compared as compareDevices does; at least two devices. */
-export function comparePairs(devices: readonly Device[]): DevicePair[] {
+export function comparePairs(devices: readonly CatalogDevice[]): DevicePair[] {
   check(devices.length >= 2, `comparing devices needs at least 2, got ${devices.length}`);
   const names = devices.map((d) => d.name);
   check(new Set(names).size === names.length, `two devices share the name '${names.find((n, i) => names.indexOf(n) !== i)}'; give them different names`);

@@ -1,3 +1,4 @@
+import { check } from '../errors.js';
 import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
 import { summarize } from '../graph/summary.js';
 import type { NetworkPoint } from './accuracy.js';
@@ -28,10 +29,17 @@ export function networkFacts(index: number): NetworkFacts {
   return facts;
 }
 
-/** The points with their networks' weight and peak-activation element counts. */
+/**
+ * The points with their networks' weight and peak-activation element counts: a catalog network's from its graph, a
+ * measured file's as its results entry records them.
+ */
 export function withMemory(points: readonly NetworkPoint[], factsOf: (index: number) => MemorySized = networkFacts): SizedPoint[] {
   return points.map((p) => {
-    const { weightElements, peakActivationElements } = factsOf(p.index);
+    check(
+      p.index !== undefined || p.memory !== undefined,
+      `${p.file}: its results entry has no weight_elements and peak_activation_elements; measure it again with calibrate --onnx into a new results file, which records them`,
+    );
+    const { weightElements, peakActivationElements } = p.memory ?? factsOf(p.index!);
     return { ...p, weightElements, peakActivationElements };
   });
 }

@@ -2,16 +2,23 @@ import { catalogEntry, catalogIndexOf } from '../catalog/catalog.js';
 import { check, field } from '../errors.js';
 import type { Problem } from '../problems.js';
 import type { PredictionSpread } from './interval.js';
+import type { MemorySized } from './objectives.js';
 
 /** Which statistic of a network's timed runs stands for its latency. */
 export type LatencyStatistic = 'median' | 'mean' | 'predicted';
 
-/** One row of a results file: a catalog network's measured (or predicted) latency on a device, matched to the catalog. */
+/** One network's measured latency on a device: a paper catalog network, or an ONNX file measured with `calibrate --onnx`. */
 export interface ResultRow {
-  readonly index: number;
-  readonly space: string;
-  readonly law: string;
-  readonly id: number;
+  /** Catalog index, space, law and id of a catalog network (absent for a file). */
+  readonly index?: number;
+  readonly space?: string;
+  readonly law?: string;
+  readonly id?: number;
+  /** File name and content SHA-256 of a measured ONNX file (absent for a catalog network). */
+  readonly file?: string;
+  readonly sha256?: string;
+  /** A file's weight and peak-activation element counts, as calibration recorded them (a catalog network's come from its graph). */
+  readonly memory?: MemorySized;
   /**
    * Latency of one batch-1 inference in milliseconds, what fronts, selection and the predictor use: the median of
    * the timed runs (t_median) when the file has it, else their mean (t_avg, all the paper's files have).
@@ -175,6 +182,70 @@ function predictedFields(raw: Record<string, unknown>, latencyMs: number): Pick<
   };
 }
 
+type Identity = Pick<ResultRow, 'index' | 'space' | 'law' | 'id' | 'file' | 'sha256' | 'memory'>;
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
+/** Which network a results entry is: a catalog network by spacename/law/id (checked against its index), or an ONNX file by name and hash. */
+function networkIdentity(raw: Record<string, unknown>, where: string): Identity | { problem: Problem } {
+  if ('sha256' in raw || 'file' in raw) {
+    if (typeof raw.file !== 'string' || raw.file.trim() === '' || typeof raw.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(raw.sha256)) {
+      return { problem: { kind: 'malformed', message: `${where} lacks a file name or a SHA-256 hex digest` } };
+    }
+    const [weightElements, peakActivationElements] = [raw.weight_elements, raw.peak_activation_elements];
+    const memory = isCount(weightElements) && isCount(peakActivationElements) ? { memory: { weightElements, peakActivationElements } } : {};
+    return { file: raw.file, sha256: raw.sha256, ...memory };
+  }
+  if (typeof raw.spacename !== 'string' || typeof raw.law !== 'string' || !Number.isInteger(raw.id)) {
+    return { problem: { kind: 'malformed', message: `${where} lacks spacename, law or a whole-number id (or file and sha256)` } };
+  }
+  const name = `${raw.spacename}/${raw.law}/${raw.id as number}`;
+  const index = catalogIndexOf(raw.spacename, raw.law, raw.id as number);
+  if (index === undefined) return { problem: { kind: 'not-in-catalog', message: `${where} (${name}) is not a network the paper trained` } };
+  if (raw.index !== undefined && raw.index !== index) {
+    return { problem: { kind: 'index-mismatch', message: `${where} (${name}) says index ${String(raw.index)} but the catalog has it at ${index}` } };
+  }
+  const { space, law, id } = catalogEntry(index);
+  return { index, space, law, id };
+}
+
+/** What identifies a network among one device's networks, and names it in output: '#687', or the file name. */
+export function rowKey(m: Pick<ResultRow, 'index' | 'file'>): string {
+  return m.file ?? `#${m.index}`;
+}
+
+/** How a chart labels a network: its catalog index, or its file name. */
+export function rowLabel(m: Pick<ResultRow, 'index' | 'file'>): number | string {
+  return m.file ?? m.index!;
+}
+
+/** Output order of networks: catalog networks by index, then files by name. */
+export function rowOrder(a: Pick<ResultRow, 'index' | 'file'>, b: Pick<ResultRow, 'index' | 'file'>): number {
+  if (a.index !== undefined && b.index !== undefined) return a.index - b.index;
+  if (a.index !== undefined || b.index !== undefined) return a.index !== undefined ? -1 : 1;
+  return a.file! < b.file! ? -1 : a.file! > b.file! ? 1 : 0;
+}
+
+/** The catalog identity of a measurement of a paper network. */
+export interface CatalogIdentity {
+  readonly index: number;
+  readonly space: string;
+  readonly law: string;
+  readonly id: number;
+}
+
+/** Whether a measurement is of a catalog network (rather than an ONNX file). */
+export function isCatalogRow<T extends ResultRow>(m: T): m is T & CatalogIdentity {
+  return m.index !== undefined;
+}
+
+/** The measurements when every one is of a catalog network; a measured ONNX file among them is one line naming `purpose`. */
+export function catalogOnly<T extends ResultRow>(measurements: readonly T[], source: string, purpose: string): (T & CatalogIdentity)[] {
+  const file = measurements.find((m) => !isCatalogRow(m));
+  check(file === undefined, `${source} holds measured ONNX files (${file?.file}); ${purpose} works on paper catalog networks only`);
+  return measurements as (T & CatalogIdentity)[];
+}
+
 /**
  * Reads a results document (the paper's results_*.json format, or one written by `iotnets calibrate`) and matches
  * each entry to the catalog by spacename/law/id; entries that cannot be used are listed as problems, not dropped silently.
@@ -184,62 +255,53 @@ export function parseResults(json: unknown, source: string): Results {
   check(entries.length > 0, `${source}: the results file holds no measurements; run \`iotnets calibrate\` or pass a paper results file`);
   const measurements: ResultRow[] = [];
   const problems: Problem[] = [];
-  const seen = new Map<number, number>();
+  const seen = new Map<string, number>();
   entries.forEach((raw, position) => {
     const where = `entry ${position}`;
-    if (!isRecord(raw) || typeof raw.spacename !== 'string' || typeof raw.law !== 'string' || !Number.isInteger(raw.id)) {
-      problems.push({ kind: 'malformed', message: `${where} lacks spacename, law or a whole-number id` });
+    const identity = isRecord(raw) ? networkIdentity(raw, where) : { problem: { kind: 'malformed', message: `${where} is not an object` } as Problem };
+    if ('problem' in identity) {
+      problems.push(identity.problem);
       return;
     }
-    const name = `${raw.spacename}/${raw.law}/${raw.id as number}`;
-    const index = catalogIndexOf(raw.spacename, raw.law, raw.id as number);
-    if (index === undefined) {
-      problems.push({ kind: 'not-in-catalog', message: `${where} (${name}) is not a network the paper trained` });
-      return;
-    }
-    if (raw.index !== undefined && raw.index !== index) {
-      problems.push({ kind: 'index-mismatch', message: `${where} (${name}) says index ${String(raw.index)} but the catalog has it at ${index}` });
-      return;
-    }
-    const latencyMs = optionalNumber(raw.t_avg);
+    const entry = raw as Record<string, unknown>;
+    const name = `${where} (${identity.file ?? `${identity.space}/${identity.law}/${identity.id}`})`;
+    const latencyMs = optionalNumber(entry.t_avg);
     if (latencyMs === undefined || latencyMs <= 0) {
-      problems.push({ kind: 'bad-latency', message: `${where} (${name}) has t_avg ${JSON.stringify(raw.t_avg) ?? 'missing'}, not a positive number of ms` });
+      problems.push({ kind: 'bad-latency', message: `${name} has t_avg ${JSON.stringify(entry.t_avg) ?? 'missing'}, not a positive number of ms` });
       return;
     }
-    const medianMs = optionalNumber(raw.t_median);
-    if (raw.t_median !== undefined && (medianMs === undefined || medianMs <= 0)) {
-      problems.push({ kind: 'bad-latency', message: `${where} (${name}) has t_median ${JSON.stringify(raw.t_median)}, not a positive number of ms` });
+    const medianMs = optionalNumber(entry.t_median);
+    if (entry.t_median !== undefined && (medianMs === undefined || medianMs <= 0)) {
+      problems.push({ kind: 'bad-latency', message: `${name} has t_median ${JSON.stringify(entry.t_median)}, not a positive number of ms` });
       return;
     }
-    const accuracy = optionalNumber(raw.acc);
-    if (raw.acc !== undefined && (accuracy === undefined || accuracy < 0 || accuracy > 1)) {
-      problems.push({ kind: 'bad-accuracy', message: `${where} (${name}) has acc ${JSON.stringify(raw.acc)}, not a fraction in 0..1` });
+    const accuracy = optionalNumber(entry.acc);
+    if (entry.acc !== undefined && (accuracy === undefined || accuracy < 0 || accuracy > 1)) {
+      problems.push({ kind: 'bad-accuracy', message: `${name} has acc ${JSON.stringify(entry.acc)}, not a fraction in 0..1` });
       return;
     }
-    const earlier = seen.get(index);
+    const key = rowKey(identity);
+    const earlier = seen.get(key);
     if (earlier !== undefined) {
-      problems.push({ kind: 'duplicate', message: `${where} (${name}) repeats entry ${earlier}` });
+      const fix = identity.file !== undefined && measurements.find((m) => rowKey(m) === key)?.sha256 !== identity.sha256 ? ' with other content; rename one of the two files' : '';
+      problems.push({ kind: 'duplicate', message: `${name} repeats entry ${earlier}${fix}` });
       return;
     }
-    seen.set(index, position);
-    const { space, law, id } = catalogEntry(index);
+    seen.set(key, position);
     measurements.push({
-      index,
-      space,
-      law,
-      id,
+      ...identity,
       latencyMs: medianMs ?? latencyMs,
       latencyStatistic: prediction ? 'predicted' : medianMs === undefined ? 'mean' : 'median',
       meanMs: latencyMs,
-      latencyStdMs: optionalNumber(raw.t_std),
-      p90Ms: optionalNumber(raw.t_p90),
-      runs: optionalNumber(raw.runs),
-      runid: typeof raw.runid === 'string' ? raw.runid : undefined,
-      params: optionalNumber(raw.params),
-      flops: optionalNumber(raw.flops),
+      latencyStdMs: optionalNumber(entry.t_std),
+      p90Ms: optionalNumber(entry.t_p90),
+      runs: optionalNumber(entry.runs),
+      runid: typeof entry.runid === 'string' ? entry.runid : undefined,
+      params: optionalNumber(entry.params),
+      flops: optionalNumber(entry.flops),
       accuracy,
-      predictedMs: optionalNumber(raw.t_pred),
-      ...predictedFields(raw, latencyMs),
+      predictedMs: optionalNumber(entry.t_pred),
+      ...predictedFields(entry, latencyMs),
     });
   });
   return { source, ...(device ? { device } : {}), ...(prediction ? { prediction } : {}), measurements, problems };
@@ -267,7 +329,7 @@ export function describeLatencyStatistic(statistic: LatencyStatistic | 'mixed'):
 export function checkAgainstGraphs(measurements: readonly ResultRow[], factsOf: (index: number) => GraphFacts): Problem[] {
   const problems: Problem[] = [];
   for (const m of measurements) {
-    if (m.params === undefined && m.flops === undefined) continue;
+    if (!isCatalogRow(m) || (m.params === undefined && m.flops === undefined)) continue;
     const facts = factsOf(m.index);
     const name = `#${m.index} (${m.space}/${m.law}/${m.id})`;
     if (m.params !== undefined && m.params !== facts.stateDictElements) {

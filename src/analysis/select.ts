@@ -3,6 +3,7 @@ import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { ACCURACY, LATENCY, memoryObjective, type MemoryPart, type NetworkCandidate } from './objectives.js';
 import type { Objective } from './pareto.js';
 import { formatBytesIn, formatLatency } from './units.js';
+import { rowOrder } from './results.js';
 
 /** A budget: every bound is optional; memory is counted under `format` for `memoryPart`. */
 export interface Constraints {
@@ -89,7 +90,7 @@ export function rankUnder<T extends NetworkCandidate>(points: readonly T[], c: C
   const scored = requireFeasible(points, c).map((p) => ({ p, score: order.map((o) => (o.sense === 'min' ? o.value(p) : -o.value(p))) }));
   scored.sort((a, b) => {
     for (let i = 0; i < a.score.length; i++) if (a.score[i] !== b.score[i]) return a.score[i]! - b.score[i]!;
-    return a.p.index - b.p.index;
+    return rowOrder(a.p, b.p);
   });
   return scored.slice(0, n).map((s) => s.p);
 }
@@ -134,6 +135,6 @@ export function nearMisses<T extends NetworkCandidate>(points: readonly T[], c: 
   };
   return points
     .filter((p) => p.accuracy > best.accuracy && meetsConstraints(p, relaxed) && !meetsConstraints(p, c))
-    .sort((a, b) => b.accuracy - a.accuracy || a.index - b.index)
+    .sort((a, b) => b.accuracy - a.accuracy || rowOrder(a, b))
     .slice(0, n);
 }

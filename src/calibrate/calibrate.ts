@@ -123,6 +123,8 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
         params: summary.stateDictElements,
         flops: summary.flops,
         macs: summary.macs,
+        weight_elements: summary.weightElements,
+        peak_activation_elements: summary.peakActivationElements,
         t_avg: timing.t_avg,
         t_std: timing.t_std,
         ...timingRecord(timing, seconds),

@@ -36,8 +36,15 @@ export interface FileResult {
   readonly params: number;
   readonly flops: number;
   readonly macs: number;
+  /** Weight and peak-activation element counts, for memory under a number format (absent in journals before they were recorded). */
+  readonly weight_elements?: number;
+  readonly peak_activation_elements?: number;
   readonly t_avg: number;
   readonly t_std: number;
+  /** In the results file only (the journal's record has median, p90 and runs). */
+  readonly t_median?: number;
+  readonly t_p90?: number;
+  readonly runs?: number;
 }
 
 /** The full timing record of one measured network, whichever network it is. */
@@ -67,7 +74,7 @@ export interface TimingRecord {
 export interface JournalMeasurement extends PaperResult, TimingRecord {}
 
 /** One finished ONNX file as the journal keeps it. */
-export interface FileMeasurement extends FileResult, TimingRecord {}
+export interface FileMeasurement extends Omit<FileResult, 't_median' | 't_p90' | 'runs'>, TimingRecord {}
 
 /** Whether a journal measurement is of an ONNX file (keyed by its hash) rather than a catalog network (by its index). */
 export function isFileMeasurement(m: JournalMeasurement | FileMeasurement): m is FileMeasurement {

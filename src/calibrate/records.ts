@@ -98,6 +98,9 @@ export function measurementProblem(value: unknown): string | undefined {
           [typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256), 'sha256: not a SHA-256 hex digest'],
           [isText(m.file) && m.file !== '', 'file: not a file name'],
           [isWhole(m.macs, 0, Number.MAX_SAFE_INTEGER), 'macs: not a whole number >= 0'],
+          ...(['weight_elements', 'peak_activation_elements'] as const).map(
+            (f) => [m[f] === undefined || isWhole(m[f], 0, Number.MAX_SAFE_INTEGER), `${f}: not a whole number >= 0`] as const,
+          ),
         ]
       : [
           [entry !== undefined, `index: not a catalog index 0..${CATALOG.length - 1}`],

@@ -31,10 +31,26 @@ export function resultsDocument(measurements: readonly JournalMeasurement[], acc
   return `${JSON.stringify(sorted.map((m) => resultEntry(m, accuracy)), null, 4)}\n`;
 }
 
-/** The results document of measured ONNX files: one object per file (name, hash, params, flops, macs, t_avg, t_std), by file name. */
+/**
+ * The results document of measured ONNX files, by file name: one object per file (name, hash, params, flops, macs,
+ * element counts for memory, and the timing fields of catalog results).
+ */
 export function fileResultsDocument(measurements: readonly FileMeasurement[]): string {
   const sorted = [...measurements].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.sha256 < b.sha256 ? -1 : 1));
-  const results: FileResult[] = sorted.map(({ file, sha256, params, flops, macs, t_avg, t_std }) => ({ file, sha256, params, flops, macs, t_avg, t_std }));
+  const results: FileResult[] = sorted.map((m) => ({
+    file: m.file,
+    sha256: m.sha256,
+    params: m.params,
+    flops: m.flops,
+    macs: m.macs,
+    ...(m.weight_elements !== undefined ? { weight_elements: m.weight_elements } : {}),
+    ...(m.peak_activation_elements !== undefined ? { peak_activation_elements: m.peak_activation_elements } : {}),
+    runs: m.runs,
+    t_avg: m.t_avg,
+    t_median: m.median,
+    t_p90: m.p90,
+    t_std: m.t_std,
+  }));
   return `${JSON.stringify(results, null, 4)}\n`;
 }
 

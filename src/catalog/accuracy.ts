@@ -2,12 +2,14 @@ import { check } from '../errors.js';
 import { failOnProblems, type Problem } from '../problems.js';
 import { CATALOG, catalogIndexOf } from './catalog.js';
 
-/** Accuracies read from a NetConfigs.json-format file or a CSV/JSON mapping, keyed by catalog index and by run id. */
+/** Accuracies read from a NetConfigs.json-format file or a CSV/JSON mapping, keyed by catalog index, run id or ONNX file name. */
 export interface AccuracyTable {
   readonly source: string;
   readonly entries: readonly AccuracyEntry[];
   readonly byIndex: ReadonlyMap<number, AccuracyEntry>;
   readonly byRunid: ReadonlyMap<string, AccuracyEntry>;
+  /** By file name without directory, as `calibrate --onnx` results name files. */
+  readonly byFile: ReadonlyMap<string, AccuracyEntry>;
   readonly problems: readonly Problem[];
 }
 
@@ -15,7 +17,10 @@ export interface AccuracyTable {
 export interface AccuracyEntry {
   readonly index?: number;
   readonly runid?: string;
+  readonly file?: string;
   readonly accuracy: number;
+  /** Its position in the source, for messages. */
+  readonly position?: number;
 }
 
 type Row = Readonly<Record<string, unknown>>;
@@ -30,15 +35,25 @@ function text(x: unknown): string | undefined {
   return typeof x === 'string' && x.trim() !== '' ? x.trim() : undefined;
 }
 
+/** A file name without its directory (either separator), as results name measured files. */
+function fileName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+const isOnnxName = (key: string) => /\.onnx$/i.test(key);
+
 function tableFromRows(rows: readonly Row[], source: string): AccuracyTable {
   const entries: AccuracyEntry[] = [];
   const byIndex = new Map<number, AccuracyEntry>();
   const byRunid = new Map<string, AccuracyEntry>();
+  const byFile = new Map<string, AccuracyEntry>();
   const problems: Problem[] = [];
   rows.forEach((row, position) => {
-    const where = `entry ${position}`;
     const index = numeric(row.index);
     const runid = text(row.runid ?? row.run_id);
+    const path = text(row.file);
+    const file = path === undefined ? undefined : fileName(path);
+    const where = `entry ${position}${file === undefined ? '' : ` (${file})`}`;
     const [space, law, id] = [text(row.spacename ?? row.space), text(row.law), numeric(row.id)];
     const accuracy = numeric(row.acc ?? row.accuracy);
     let catalogIndex: number | undefined;
@@ -54,29 +69,36 @@ function tableFromRows(rows: readonly Row[], source: string): AccuracyTable {
         problems.push({ kind: 'not-in-catalog', message: `${where} (${space}/${law}/${id}) is not a network the paper trained` });
         return;
       }
-    } else if (runid === undefined) {
-      problems.push({ kind: 'malformed', message: `${where} names no network: give index, runid or spacename/law/id` });
+    } else if (runid === undefined && file === undefined) {
+      problems.push({ kind: 'malformed', message: `${where} names no network: give index, runid, spacename/law/id or file` });
+      return;
+    }
+    if (file !== undefined && !isOnnxName(file)) {
+      problems.push({ kind: 'malformed', message: `${where} names file ${path}, not an .onnx file name` });
       return;
     }
     if (accuracy === undefined || accuracy < 0 || accuracy > 1) {
-      problems.push({ kind: 'bad-accuracy', message: `${where} has accuracy ${JSON.stringify(row.acc ?? row.accuracy) ?? 'missing'}, not a fraction in 0..1` });
+      const given = JSON.stringify(row.acc ?? row.accuracy) ?? 'missing';
+      problems.push({ kind: 'bad-accuracy', message: `${where} has accuracy ${given}, not a fraction in 0..1 (write 0.761 for 76.1%)` });
       return;
     }
-    if ((catalogIndex !== undefined && byIndex.has(catalogIndex)) || (runid !== undefined && byRunid.has(runid))) {
-      problems.push({ kind: 'duplicate', message: `${where} names network ${catalogIndex ?? runid} a second time` });
+    const earlier = (catalogIndex !== undefined ? byIndex.get(catalogIndex) : undefined) ?? (runid !== undefined ? byRunid.get(runid) : undefined) ?? (file !== undefined ? byFile.get(file) : undefined);
+    if (earlier !== undefined) {
+      problems.push({ kind: 'duplicate', message: `${where} names network ${catalogIndex ?? runid ?? file} a second time (first in entry ${earlier.position}); keep one row per network` });
       return;
     }
-    const entry: AccuracyEntry = { index: catalogIndex, runid, accuracy };
+    const entry: AccuracyEntry = { index: catalogIndex, runid, file, accuracy, position };
     entries.push(entry);
     if (catalogIndex !== undefined) byIndex.set(catalogIndex, entry);
     if (runid !== undefined) byRunid.set(runid, entry);
+    if (file !== undefined) byFile.set(file, entry);
   });
-  return { source, entries, byIndex, byRunid, problems };
+  return { source, entries, byIndex, byRunid, byFile, problems };
 }
 
 /**
- * Reads accuracies from parsed JSON: a NetConfigs.json-format array, an array of {index|runid|spacename/law/id, acc},
- * or an object mapping catalog index or run id to accuracy.
+ * Reads accuracies from parsed JSON: a NetConfigs.json-format array, an array of {index|runid|spacename/law/id|file, acc},
+ * or an object mapping catalog index, run id or ONNX file name to accuracy.
  */
 export function parseAccuracyJson(json: unknown, source: string): AccuracyTable {
   if (Array.isArray(json)) {
@@ -85,9 +107,9 @@ export function parseAccuracyJson(json: unknown, source: string): AccuracyTable 
   }
   check(
     typeof json === 'object' && json !== null,
-    `${source}: expected a NetConfigs.json-format array or an object mapping index or run id to accuracy`,
+    `${source}: expected a NetConfigs.json-format array or an object mapping index, run id or ONNX file name to accuracy`,
   );
-  const rows = Object.entries(json).map(([key, acc]) => (/^\d+$/.test(key) ? { index: Number(key), acc } : { runid: key, acc }));
+  const rows = Object.entries(json).map(([key, acc]) => (/^\d+$/.test(key) ? { index: Number(key), acc } : isOnnxName(key) ? { file: key, acc } : { runid: key, acc }));
   return tableFromRows(rows, source);
 }
 
@@ -95,14 +117,14 @@ function splitCsvLine(line: string): string[] {
   return line.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1'));
 }
 
-/** Reads accuracies from CSV with a header naming `acc` or `accuracy` and `index`, `runid` or spacename,law,id columns. */
+/** Reads accuracies from CSV with a header naming `acc` or `accuracy` and `index`, `runid`, spacename,law,id or `file` columns. */
 export function parseAccuracyCsv(csv: string, source: string): AccuracyTable {
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '');
   check(lines.length > 0, `${source}: the accuracy file is empty`);
   const header = splitCsvLine(lines[0]!).map((h) => h.toLowerCase());
   check(
-    header.some((h) => h === 'acc' || h === 'accuracy') && header.some((h) => ['index', 'runid', 'run_id', 'spacename', 'space'].includes(h)),
-    `${source}: the CSV header must name an accuracy column (acc or accuracy) and index, runid or spacename,law,id; got '${lines[0]}'`,
+    header.some((h) => h === 'acc' || h === 'accuracy') && header.some((h) => ['index', 'runid', 'run_id', 'spacename', 'space', 'file'].includes(h)),
+    `${source}: the CSV header must name an accuracy column (acc or accuracy) and index, runid, spacename,law,id or file; got '${lines[0]}'`,
   );
   const rows = lines.slice(1).map((line) => {
     const cells = splitCsvLine(line);

@@ -7,6 +7,7 @@ import { check, IotnetsError } from '../errors.js';
 import { readJsonFile } from '../io/files-node.js';
 import { parseLatencyModel } from '../predict/model.js';
 import { loadResults } from '../analysis/results-node.js';
+import { catalogOnly } from '../analysis/results.js';
 import { candidateLabel, lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
 import { constraintExcess, describeSearchConstraints, weightMemoryBytes, type SearchConstraints } from '../search/constraints.js';
 import { deriveLaw, type DerivedLaw } from '../search/derive.js';
@@ -85,7 +86,7 @@ async function latencySource(d: SearchDefinition): Promise<LatencySource | undef
   check(!(d.latencyResults && d.latencyModel), 'give one latency source: --latency-results or --latency-model, not both');
   if (d.latencyResults !== undefined) {
     const results = await loadResults(d.latencyResults);
-    return resultsLatency(results.measurements, d.latencyResults);
+    return resultsLatency(catalogOnly(results.measurements, d.latencyResults, 'a search'), d.latencyResults);
   }
   if (d.latencyModel !== undefined) return modelLatency(parseLatencyModel(readJsonFile(d.latencyModel, 'a latency model from `iotnets predict fit`'), d.latencyModel), d.latencyModel);
   check(d.maxLatency === undefined, '--max-latency needs a latency source: --latency-results FILE (or paper:raspi) or --latency-model FILE');

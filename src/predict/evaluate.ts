@@ -1,4 +1,4 @@
-import type { ResultRow } from '../analysis/results.js';
+import type { CatalogIdentity, ResultRow } from '../analysis/results.js';
 import { check, field } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { PAPER_PROTOCOL } from '../runtime/protocols.js';
@@ -20,7 +20,7 @@ export interface MeasuredNetwork {
 }
 
 /** Catalog measurements (from a results file) with their networks' features. */
-export function measuredNetworks(measurements: readonly ResultRow[]): MeasuredNetwork[] {
+export function measuredNetworks(measurements: readonly (ResultRow & CatalogIdentity)[]): MeasuredNetwork[] {
   const features = catalogFeatures();
   return measurements.map((m) => ({
     index: m.index,

@@ -1,4 +1,4 @@
-import { latencyStatistic, type DeviceInfo, type LatencyStatistic, type ResultRow } from '../analysis/results.js';
+import { catalogOnly, latencyStatistic, type CatalogIdentity, type DeviceInfo, type LatencyStatistic, type ResultRow } from '../analysis/results.js';
 import { loadResults } from '../analysis/results-node.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { readJsonFile, writeFileAtomic } from '../io/files-node.js';
@@ -11,7 +11,7 @@ import { fitLatencyModel, fitQuality, modelToJson, parseLatencyModel, type Laten
 export interface MeasuredDevice {
   readonly name: string;
   readonly device: DeviceInfo;
-  readonly measurements: readonly ResultRow[];
+  readonly measurements: readonly (ResultRow & CatalogIdentity)[];
   readonly networks: readonly MeasuredNetwork[];
 }
 
@@ -30,11 +30,12 @@ function deviceOf(path: string, own: DeviceInfo | undefined, name: string): Devi
 export async function loadMeasuredDevice(path: string): Promise<MeasuredDevice> {
   const results = await loadResults(path);
   failOnProblems(results.problems, path, 'fix or remove those entries: every t_avg must be a positive number of milliseconds');
+  const measurements = catalogOnly(results.measurements, path, 'fitting or scoring a latency model');
   return {
     name: results.deviceName,
     device: deviceOf(path, results.device, results.deviceName),
-    measurements: results.measurements,
-    networks: measuredNetworks(results.measurements),
+    measurements,
+    networks: measuredNetworks(measurements),
   };
 }
 

@@ -1,6 +1,6 @@
 import { DEFAULT_INTERVAL_LEVEL, latencyInterval, type PredictionSpread } from '../analysis/interval.js';
 import { networkFacts } from '../analysis/network-facts.js';
-import { resultsEntry, type ResultRow } from '../analysis/results.js';
+import { resultsEntry, type CatalogIdentity, type ResultRow } from '../analysis/results.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { catalogFeatures, type FeatureVector } from './features.js';
@@ -80,7 +80,7 @@ export function predictedResultsDocument(model: LatencyModel, modelName: string,
 }
 
 /** Measured results rows as a results document with each entry's predicted latency added as t_pred (what `report` draws against the measurement). */
-export function withPredictions(rows: readonly ResultRow[], model: LatencyModel) {
+export function withPredictions(rows: readonly (ResultRow & CatalogIdentity)[], model: LatencyModel) {
   const features = catalogFeatures();
   return rows.map((m) =>
     resultsEntry(m, {

@@ -1,11 +1,11 @@
 import { compile } from 'vega-lite';
 import type { NetworkPoint } from '../analysis/accuracy.js';
 import type { FrontTransfer } from '../analysis/crossdevice.js';
-import { describeLatencyStatistic, latencyStatistic } from '../analysis/results.js';
+import { describeLatencyStatistic, latencyStatistic, rowLabel } from '../analysis/results.js';
 import { describeConstraints } from '../analysis/select.js';
 import { formatLatency } from '../analysis/units.js';
 import type { Figure, ReportModel } from './report.js';
-import { spaceLabel } from './specs.js';
+import { networkGroup } from './specs.js';
 import { counted } from '../plural.js';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -29,10 +29,10 @@ function networkTable(points: readonly NetworkPoint[]): string {
   return table(
     ['index', 'space', 'law', 'id', 'params', 'FLOPs', 'latency', 'accuracy'],
     points.map((p) => [
-      p.index,
-      spaceLabel(p.space),
-      p.law,
-      p.id,
+      rowLabel(p),
+      networkGroup(p),
+      p.law ?? '',
+      p.id ?? '',
       p.params === undefined ? '' : p.params.toLocaleString('en-US'),
       p.flops === undefined ? '' : p.flops.toLocaleString('en-US'),
       formatLatency(p.latencyMs),

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { compareDevices, comparePairs, type DeviceComparison, type DevicePair } from '../analysis/crossdevice.js';
+import { compareDevices, comparePairs, catalogDevice, type DeviceComparison, type DevicePair, type CatalogDevice } from '../analysis/crossdevice.js';
+import { rowKey, rowLabel } from '../analysis/results.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import { analyseFront, type FrontAnalysis } from '../analysis/front.js';
 import { ACCURACY, LATENCY, memoryBytes, type MemoryPart, type Device, type MemorySized, type NetworkCandidate } from '../analysis/objectives.js';
@@ -13,7 +14,7 @@ import {
   memoryAccuracySpec,
   precisionFrontsSpec,
   predictedLatencySpec,
-  spaceLabel,
+  networkGroup,
   type ChartOptions,
   type CompareRow,
   type DeviceRow,
@@ -31,8 +32,8 @@ export interface ReportInput {
   readonly compare?: Device;
   /** Every device of an N-device view (the device first), drawn as small multiples when there are three or more. */
   readonly devices?: readonly Device[];
-  /** Catalog indices to circle and label in the latency chart (e.g. the paper's own selection). */
-  readonly highlight?: readonly number[];
+  /** Networks to circle and label in the latency chart (e.g. the paper's own selection), by catalog index or file name. */
+  readonly highlight?: readonly (number | string)[];
   /** Number formats of the memory chart; empty for none (memory needs the points' element counts). */
   readonly formats: readonly NumberFormat[];
   readonly memoryPart: MemoryPart;
@@ -80,30 +81,30 @@ export function buildReportModel(input: ReportInput): ReportModel {
       format,
       analysis: analyseFront(points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
     })),
-    ...(input.compare ? { comparison: compareDevices(input.device, input.compare) } : {}),
+    ...(input.compare ? { comparison: compareDevices(catalogDevice(input.device), catalogDevice(input.compare)) } : {}),
     precisions: (input.precisions ?? []).map(({ format, device }) => ({
       format,
       latency: analyseFront(device.points, { ...options, axes: 'latency' }),
       memory: analyseFront(device.points, { ...options, axes: 'memory', format, memoryPart: input.memoryPart }),
     })),
-    ...(input.devices && input.devices.length >= 3 ? { pairs: comparePairs(input.devices) } : {}),
+    ...(input.devices && input.devices.length >= 3 ? { pairs: comparePairs(input.devices.map(catalogDevice)) } : {}),
   };
 }
 
 function precisionRows(model: ReportModel): PrecisionRow[] {
   const part = model.input.memoryPart;
   return model.precisions.flatMap(({ format, latency, memory }) => {
-    const onLatencyFront = new Set(latency.front.map((p) => p.index));
-    const onMemoryFront = new Set(memory.front.map((p) => p.index));
+    const onLatencyFront = new Set(latency.front.map(rowKey));
+    const onMemoryFront = new Set(memory.front.map(rowKey));
     return latency.candidates.map((p) => ({
-      index: p.index,
-      space: spaceLabel(p.space),
+      index: rowLabel(p),
+      space: networkGroup(p),
       precision: format.name,
       latencyMs: p.latencyMs,
       memoryKiB: memoryBytes(p as MemorySized, format, part) / 1024,
       accuracy: p.accuracy,
-      latencyFront: onLatencyFront.has(p.index),
-      memoryFront: onMemoryFront.has(p.index),
+      latencyFront: onLatencyFront.has(rowKey(p)),
+      memoryFront: onMemoryFront.has(rowKey(p)),
     }));
   });
 }
@@ -116,28 +117,28 @@ function labelsLeftOfRange(points: readonly NetworkCandidate[]): (latencyMs: num
 }
 
 function pointRows(model: ReportModel): PointRow[] {
-  const front = new Set(model.latency.front.map((p) => p.index));
-  const selected = new Set(model.latency.selection.map((p) => p.index));
-  const highlighted = new Set(model.input.highlight ?? []);
-  const inBudget = new Set(model.latency.candidates.map((p) => p.index));
+  const front = new Set(model.latency.front.map(rowKey));
+  const selected = new Set(model.latency.selection.map(rowKey));
+  const highlighted = new Set((model.input.highlight ?? []).map((h) => (typeof h === 'number' ? rowKey({ index: h }) : h)));
+  const inBudget = new Set(model.latency.candidates.map(rowKey));
   const { constraints, memoryPart } = model.input;
   const format = constraints?.format ?? FP32;
   // Networks outside the budget first, so the grey ones are drawn beneath the rest.
-  const all = [...model.input.device.points].sort((a, b) => Number(inBudget.has(a.index)) - Number(inBudget.has(b.index)));
+  const all = [...model.input.device.points].sort((a, b) => Number(inBudget.has(rowKey(a))) - Number(inBudget.has(rowKey(b))));
   const labelRight = labelsLeftOfRange(all);
   return all.map((p) => ({
-    index: p.index,
-    space: spaceLabel(p.space),
+    index: rowLabel(p),
+    space: networkGroup(p),
     law: p.law,
     id: p.id,
     params: p.params ?? null,
     flops: p.flops ?? null,
     latencyMs: p.latencyMs,
     accuracy: p.accuracy,
-    front: front.has(p.index),
-    selected: selected.has(p.index),
-    highlighted: highlighted.has(p.index),
-    inBudget: inBudget.has(p.index),
+    front: front.has(rowKey(p)),
+    selected: selected.has(rowKey(p)),
+    highlighted: highlighted.has(rowKey(p)),
+    inBudget: inBudget.has(rowKey(p)),
     labelRight: labelRight(p.latencyMs),
     memoryKiB: p.weightElements === undefined ? null : memoryBytes(p as MemorySized, format, memoryPart) / 1024,
     ...(p.interval ? { lowMs: p.interval.lowMs, highMs: p.interval.highMs } : {}),
@@ -146,21 +147,21 @@ function pointRows(model: ReportModel): PointRow[] {
 
 function deviceRows(devices: readonly Device[]): DeviceRow[] {
   return devices.flatMap((d) => {
-    const front = new Set(paretoFront2(d.points, LATENCY, ACCURACY).map((p) => p.index));
-    return d.points.map((p) => ({ device: d.name, index: p.index, space: spaceLabel(p.space), latencyMs: p.latencyMs, accuracy: p.accuracy, front: front.has(p.index) }));
+    const front = new Set(paretoFront2(d.points, LATENCY, ACCURACY).map(rowKey));
+    return d.points.map((p) => ({ device: d.name, index: rowLabel(p), space: networkGroup(p), latencyMs: p.latencyMs, accuracy: p.accuracy, front: front.has(rowKey(p)) }));
   });
 }
 
 function memoryRows(model: ReportModel): MemoryRow[] {
   const part = model.input.memoryPart;
   return model.memory.flatMap(({ format, analysis }) => {
-    const front = new Set(analysis.front.map((p) => p.index));
-    const selected = new Set(analysis.selection.map((p) => p.index));
+    const front = new Set(analysis.front.map(rowKey));
+    const selected = new Set(analysis.selection.map(rowKey));
     return analysis.candidates.map((p) => {
       const sized = p as MemorySized;
       return {
-        index: p.index,
-        space: spaceLabel(p.space),
+        index: rowLabel(p),
+        space: networkGroup(p),
         law: p.law,
         id: p.id,
         format: format.name,
@@ -168,14 +169,14 @@ function memoryRows(model: ReportModel): MemoryRow[] {
         weightsKiB: memoryBytes(sized, format, 'weights') / 1024,
         activationsKiB: memoryBytes(sized, format, 'activations') / 1024,
         accuracy: p.accuracy,
-        front: front.has(p.index),
-        selected: selected.has(p.index),
+        front: front.has(rowKey(p)),
+        selected: selected.has(rowKey(p)),
       };
     });
   });
 }
 
-function compareRows(c: DeviceComparison, a: Device, b: Device): { pairs: CompareRow[]; transfer: TransferRow[] } {
+function compareRows(c: DeviceComparison, a: CatalogDevice, b: CatalogDevice): { pairs: CompareRow[]; transfer: TransferRow[] } {
   const onB = new Map(b.points.map((p) => [p.index, p]));
   const frontA = new Set(c.frontA);
   const frontB = new Set(c.frontB);
@@ -184,7 +185,7 @@ function compareRows(c: DeviceComparison, a: Device, b: Device): { pairs: Compar
     const q = onB.get(p.index);
     if (!q) return [];
     const emphasis = (frontA.has(p.index) ? 2 : 0) + (frontB.has(p.index) ? 1 : 0);
-    return [{ index: p.index, space: spaceLabel(p.space), accuracy: q.accuracy, latencyA: p.latencyMs, latencyB: q.latencyMs, membership: labels[emphasis]!, emphasis }];
+    return [{ index: p.index, space: networkGroup(p), accuracy: q.accuracy, latencyA: p.latencyMs, latencyB: q.latencyMs, membership: labels[emphasis]!, emphasis }];
   });
   const transferRows = (front: string, indices: readonly number[]): TransferRow[] => {
     const measured = indices.map((i) => onB.get(i)!);
@@ -196,7 +197,7 @@ function compareRows(c: DeviceComparison, a: Device, b: Device): { pairs: Compar
 
 function predictedRows(points: readonly NetworkCandidate[]): PredictedRow[] {
   return points.flatMap((p) =>
-    p.predictedMs === undefined ? [] : [{ index: p.index, space: spaceLabel(p.space), measuredMs: p.latencyMs, predictedMs: p.predictedMs }],
+    p.predictedMs === undefined ? [] : [{ index: rowLabel(p), space: networkGroup(p), measuredMs: p.latencyMs, predictedMs: p.predictedMs }],
   );
 }
 
@@ -215,7 +216,7 @@ export function buildFigures(model: ReportModel, options: ChartOptions): Figure[
     });
   }
   if (model.comparison && compare) {
-    const { pairs, transfer } = compareRows(model.comparison, device, compare);
+    const { pairs, transfer } = compareRows(model.comparison, catalogDevice(device), catalogDevice(compare));
     figures.push({
       name: 'compare',
       title: `${device.name} vs ${compare.name}`,

@@ -5,11 +5,12 @@ import { counted } from '../plural.js';
 
 /** One network in the latency/accuracy chart. */
 export interface PointRow {
-  readonly index: number;
+  /** Catalog index, or file name of a measured ONNX file. */
+  readonly index: number | string;
   /** Short space name ('mobilenetv2'), the colour key. */
   readonly space: string;
-  readonly law: string;
-  readonly id: number;
+  readonly law?: string;
+  readonly id?: number;
   readonly params: number | null;
   readonly flops: number | null;
   readonly latencyMs: number;
@@ -32,7 +33,7 @@ export interface PointRow {
 /** One network on one device of an N-device view. */
 export interface DeviceRow {
   readonly device: string;
-  readonly index: number;
+  readonly index: number | string;
   readonly space: string;
   readonly latencyMs: number;
   readonly accuracy: number;
@@ -41,10 +42,10 @@ export interface DeviceRow {
 
 /** One network under one number format in the memory/accuracy chart. */
 export interface MemoryRow {
-  readonly index: number;
+  readonly index: number | string;
   readonly space: string;
-  readonly law: string;
-  readonly id: number;
+  readonly law?: string;
+  readonly id?: number;
   readonly format: string;
   readonly memoryKiB: number;
   readonly weightsKiB: number;
@@ -56,7 +57,7 @@ export interface MemoryRow {
 
 /** One network deployed in one precision on one device. */
 export interface PrecisionRow {
-  readonly index: number;
+  readonly index: number | string;
   readonly space: string;
   readonly precision: string;
   readonly latencyMs: number;
@@ -69,7 +70,7 @@ export interface PrecisionRow {
 
 /** One network measured on two devices. */
 export interface CompareRow {
-  readonly index: number;
+  readonly index: number | string;
   readonly space: string;
   readonly accuracy: number;
   readonly latencyA: number;
@@ -82,7 +83,7 @@ export interface CompareRow {
 
 /** A front member of one device, measured on the other device (B) of a comparison. */
 export interface TransferRow {
-  readonly index: number;
+  readonly index: number | string;
   /** The device whose front the network is on. */
   readonly front: string;
   readonly latencyMs: number;
@@ -93,7 +94,7 @@ export interface TransferRow {
 
 /** One network with measured and predicted latency. */
 export interface PredictedRow {
-  readonly index: number;
+  readonly index: number | string;
   readonly space: string;
   readonly measuredMs: number;
   readonly predictedMs: number;
@@ -148,6 +149,15 @@ export const SPACE_DOMAIN: readonly string[] = [...new Set(CATALOG.map((e) => sp
 
 const SPACE_RANGE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2'];
 
+/** The colour group of the user's own ONNX files (measured with calibrate --onnx), beside the catalog's spaces. */
+export const FILE_GROUP = 'your ONNX files';
+const FILE_COLOR = '#17becf';
+
+/** The colour group of a network: its search space's label, or the files' group. */
+export function networkGroup(p: { readonly space?: string }): string {
+  return p.space === undefined ? FILE_GROUP : spaceLabel(p.space);
+}
+
 /** Front-membership categories of a two-device comparison, from least to most emphasised: neither, B only, A only, both. */
 export function membershipLabels(a: string, b: string): readonly [string, string, string, string] {
   return ['on neither front', `on ${b}'s front only`, `on ${a}'s front only`, 'on both fronts'];
@@ -180,31 +190,53 @@ function frontLine(x: unknown, y: unknown, costField: string) {
 
 const SELECTED_STYLE = { filled: false, stroke: '#000000', strokeWidth: 2, size: 110 } as const;
 
-const spaceColor = {
-  field: 'space',
-  type: 'nominal',
-  title: 'search space',
-  scale: { domain: [...SPACE_DOMAIN], range: SPACE_RANGE },
-} as const;
+/** Colour by search space; the files' group joins the domain (and legend) only when the rows hold files. */
+const spaceColor = (rows: readonly { readonly space: string }[]) => {
+  const files = rows.some((r) => r.space === FILE_GROUP);
+  const catalog = !rows.every((r) => r.space === FILE_GROUP);
+  return {
+    field: 'space',
+    type: 'nominal',
+    title: files ? 'network' : 'search space',
+    scale: {
+      domain: [...(catalog ? SPACE_DOMAIN : []), ...(files ? [FILE_GROUP] : [])],
+      range: [...(catalog ? SPACE_RANGE : []), ...(files ? [FILE_COLOR] : [])],
+    },
+  } as const;
+};
 
-const accuracyAxis = (field = 'accuracy') =>
-  ({ field, type: 'quantitative', title: 'Accuracy on CIFAR-10', scale: { zero: false, padding: 16 }, axis: { format: '.0%' } }) as const;
+/** Point area of the latency chart: small for the catalog's hundreds of networks, visible for a handful of files. */
+const pointSize = (rows: readonly unknown[]) => (rows.length > 100 ? 16 : 60);
+
+/** The accuracy axis: the catalog's accuracies are CIFAR-10's; a user's files were scored on their own data. */
+const accuracyAxis = (field = 'accuracy', rows: readonly { readonly space: string }[] = []) =>
+  ({
+    field,
+    type: 'quantitative',
+    title: rows.some((r) => r.space === FILE_GROUP) ? 'Accuracy' : 'Accuracy on CIFAR-10',
+    scale: { zero: false, padding: 16 },
+    axis: { format: '.0%' },
+  }) as const;
 
 // Log scales fitted to the data (not widened to whole decades), with room for the marks at the ends.
 const logAxis = (field: string, title: string) =>
   ({ field, type: 'quantitative', title, scale: { type: 'log', nice: false, padding: 24 } }) as const;
 
-const identityTooltip = [
-  { field: 'index', title: 'index' },
-  { field: 'space', title: 'space' },
-  { field: 'law', title: 'law' },
-  { field: 'id', title: 'id' },
-] as const;
+/** Index, space, law and id of catalog networks; the file name of a user's files. */
+const identityTooltip = (rows: readonly { readonly space: string }[]) =>
+  rows.every((r) => r.space === FILE_GROUP)
+    ? [{ field: 'index', title: 'file' }]
+    : [
+        { field: 'index', title: rows.some((r) => r.space === FILE_GROUP) ? 'index or file' : 'index' },
+        { field: 'space', title: 'space' },
+        { field: 'law', title: 'law' },
+        { field: 'id', title: 'id' },
+      ];
 
 /** The tooltip of a network in the latency chart: identity, size, memory, latency (with its interval when predicted). */
 function pointTooltip(rows: readonly PointRow[], memoryPart: string) {
   return [
-    ...identityTooltip,
+    ...identityTooltip(rows),
     { field: 'params', title: 'params', format: ',' },
     { field: 'flops', title: 'FLOPs', format: ',' },
     ...(rows.some((r) => r.memoryKiB !== null) ? [{ field: 'memoryKiB', title: `memory, ${memoryPart} (KiB)`, format: ',.1f' }] : []),
@@ -273,7 +305,7 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
   const outside = rows.filter((r) => !r.inBudget).length;
   const highlighted = rows.filter((r) => r.highlighted).length;
   const x = logAxis('latencyMs', `Latency [ms] on ${device}`);
-  const y = accuracyAxis();
+  const y = accuracyAxis(undefined, rows);
   const tooltip = pointTooltip(rows, options.memoryPart ?? 'total');
   const budget = options.budget ?? {};
   const subtitle = [
@@ -293,12 +325,12 @@ export function latencyAccuracySpec(rows: readonly PointRow[], device: string, o
     layer: [
       {
         name: 'points',
-        mark: { type: 'circle', aria: false, size: 16 },
+        mark: { type: 'circle', aria: false, size: pointSize(rows) },
         ...interactiveParams(options),
         encoding: {
           x,
           y,
-          color: { ...spaceColor, condition: { test: '!datum.inBudget', value: OUT_OF_BUDGET_COLOR } },
+          color: { ...spaceColor(rows), condition: { test: '!datum.inBudget', value: OUT_OF_BUDGET_COLOR } },
           opacity: legendOpacity(options, 0.65),
           tooltip,
         },
@@ -339,7 +371,7 @@ function formatMs(ms: number): string {
  */
 export function devicesSpec(rows: readonly DeviceRow[], devices: readonly string[], pairs: readonly DevicePair[], options: ChartOptions): TopLevelSpec {
   const x = logAxis('latencyMs', 'Latency [ms]');
-  const y = accuracyAxis();
+  const y = accuracyAxis(undefined, rows);
   const rho = new Map(pairs.flatMap((p) => [[`${p.a}|${p.b}`, p.latencyRho], [`${p.b}|${p.a}`, p.latencyRho]]));
   const matrix = devices.flatMap((a) => devices.map((b) => ({ a, b, rho: a === b ? 1 : rho.get(`${a}|${b}`)! })));
   const columns = Math.min(devices.length, 3);
@@ -367,7 +399,7 @@ export function devicesSpec(rows: readonly DeviceRow[], devices: readonly string
               encoding: {
                 x,
                 y,
-                color: spaceColor,
+                color: spaceColor(rows),
                 opacity: legendOpacity(options, 0.55),
                 tooltip: [
                   { field: 'device', title: 'device' },
@@ -424,7 +456,7 @@ export function memoryAccuracySpec(
 ): TopLevelSpec {
   const budget = options.budget ?? {};
   const x = logAxis('memoryKiB', `Memory [KiB] (${memoryPart === 'total' ? 'weights + peak activations' : memoryPart}, batch 1)`);
-  const y = accuracyAxis();
+  const y = accuracyAxis(undefined, rows);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -440,15 +472,15 @@ export function memoryAccuracySpec(
       layer: [
         {
           name: 'points',
-          mark: { type: 'circle', aria: false, size: 12 },
+          mark: { type: 'circle', aria: false, size: pointSize(rows) * 0.75 },
           ...interactiveParams(options),
           encoding: {
             x,
             y,
-            color: spaceColor,
+            color: spaceColor(rows),
             opacity: legendOpacity(options, 0.6),
             tooltip: [
-              ...identityTooltip,
+              ...identityTooltip(rows),
               { field: 'format', title: 'format' },
               { field: 'memoryKiB', title: 'memory (KiB)', format: ',.1f' },
               { field: 'weightsKiB', title: 'weights (KiB)', format: ',.1f' },
@@ -482,7 +514,7 @@ export function precisionFrontsSpec(
   options: ChartOptions,
 ): TopLevelSpec {
   const color = { field: 'precision', type: 'nominal', title: 'deployed in', scale: { domain: [...precisions], range: PRECISION_RANGE } } as const;
-  const y = accuracyAxis();
+  const y = accuracyAxis(undefined, rows);
   const panel = (field: 'latencyMs' | 'memoryKiB', title: string, frontFlag: 'latencyFront' | 'memoryFront') => {
     const x = logAxis(field, title);
     const tooltip = [
@@ -643,7 +675,7 @@ export function predictedLatencySpec(rows: readonly PredictedRow[], device: stri
         encoding: {
           x,
           y,
-          color: spaceColor,
+          color: spaceColor(rows),
           opacity: legendOpacity(options, 0.65),
           tooltip: [
             { field: 'index', title: 'index' },

@@ -89,10 +89,12 @@ export function selectionSize(o: { select: string }): number {
 
 /** A network as `--json` prints it: identity, latency, accuracy, and memory under the format when known. */
 export interface NetworkEntry {
-  readonly index: number;
-  readonly space: string;
-  readonly law: string;
-  readonly id: number;
+  readonly index?: number;
+  readonly space?: string;
+  readonly law?: string;
+  readonly id?: number;
+  readonly file?: string;
+  readonly sha256?: string;
   readonly latencyMs: number;
   readonly accuracy: number;
   readonly params?: number;
@@ -108,11 +110,9 @@ function memoryOf(p: NetworkCandidate, c: { format: NumberFormat; memoryPart: Me
 /** The JSON record of a network. */
 export function networkEntry(p: NetworkCandidate, c: { format: NumberFormat; memoryPart: MemoryPart }): NetworkEntry {
   const memory = memoryOf(p, c);
+  const identity = p.file !== undefined ? { file: p.file, sha256: p.sha256 } : { index: p.index, space: p.space, law: p.law, id: p.id };
   return {
-    index: p.index,
-    space: p.space,
-    law: p.law,
-    id: p.id,
+    ...identity,
     latencyMs: p.latencyMs,
     accuracy: p.accuracy,
     ...(p.params !== undefined ? { params: p.params } : {}),
@@ -135,13 +135,17 @@ interface NetworkColumn {
 
 const budgetLatency = (p: NetworkCandidate) => p.budgetLatencyMs ?? p.latencyMs;
 const withMemory = (points: readonly NetworkCandidate[]) => points.some((p) => p.weightElements !== undefined);
+const withCatalog = (points: readonly NetworkCandidate[]) => points.some((p) => p.index !== undefined);
+const withFiles = (points: readonly NetworkCandidate[]) => points.some((p) => p.file !== undefined);
 const withInterval = (points: readonly NetworkCandidate[]) => points.some((p) => p.interval !== undefined);
 
 const NETWORK_COLUMNS: readonly NetworkColumn[] = [
-  { header: () => 'index', csv: 'index', text: (p) => String(p.index), value: (p) => p.index },
-  { header: () => 'space', csv: 'space', text: (p) => p.space, value: (p) => p.space },
-  { header: () => 'law', csv: 'law', text: (p) => p.law, value: (p) => p.law },
-  { header: () => 'id', csv: 'id', text: (p) => String(p.id), value: (p) => p.id },
+  { header: () => 'index', csv: 'index', shown: withCatalog, text: (p) => (p.index === undefined ? '' : String(p.index)), value: (p) => p.index },
+  { header: () => 'space', csv: 'space', shown: withCatalog, text: (p) => p.space ?? '', value: (p) => p.space },
+  { header: () => 'law', csv: 'law', shown: withCatalog, text: (p) => p.law ?? '', value: (p) => p.law },
+  { header: () => 'id', csv: 'id', shown: withCatalog, text: (p) => (p.id === undefined ? '' : String(p.id)), value: (p) => p.id },
+  { header: () => 'file', csv: 'file', shown: withFiles, text: (p) => p.file ?? '', value: (p) => p.file },
+  { csv: 'sha256', shown: withFiles, value: (p) => p.sha256 },
   { header: () => 'latency', csv: 'latency_ms', text: (p) => formatLatency(p.latencyMs), value: (p) => p.latencyMs },
   {
     header: () => 'interval',

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { comparePairs } from '../../analysis/crossdevice.js';
+import { comparePairs, catalogDevice } from '../../analysis/crossdevice.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { loadDevice } from '../../analysis/results-node.js';
 import { formatTable } from '../../report/text.js';
@@ -45,7 +45,7 @@ export function register(program: Command): void {
           }),
         );
       }
-      const pairs = comparePairs(devices);
+      const pairs = comparePairs(devices.map(catalogDevice));
       if (o.json) return printJson({ devices: devices.map((d) => d.name), pairs });
       if (o.csv) {
         return console.log(

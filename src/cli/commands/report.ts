@@ -5,6 +5,7 @@ import { parseFormats } from '../../onnx/formats.js';
 import { check } from '../../errors.js';
 import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { loadDevice } from '../../analysis/results-node.js';
+import { rowLabel } from '../../analysis/results.js';
 import {
   addAnalysisOptions,
   addPrecisionFrontsOption,
@@ -89,7 +90,7 @@ export function register(program: Command): void {
           written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
         }
       }
-      console.log(`Front of ${counted(model.latency.front.length, 'network')} on ${device.name}; selection: ${model.latency.selection.map((p) => p.index).join(', ')}`);
+      console.log(`Front of ${counted(model.latency.front.length, 'network')} on ${device.name}; selection: ${model.latency.selection.map(rowLabel).join(', ')}`);
       for (const file of written) console.log(`wrote ${file}`);
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { withSafetyBound } from '../../analysis/interval.js';
-import { describeLatencyStatistic } from '../../analysis/results.js';
+import { describeLatencyStatistic, rowKey } from '../../analysis/results.js';
 import { describeConstraints, GOALS, nearMisses, rankUnder, type Goal } from '../../analysis/select.js';
 import { catalogEntry, catalogGraph } from '../../catalog/catalog.js';
 import { check } from '../../errors.js';
@@ -62,6 +62,7 @@ export function register(program: Command): void {
       const ranked = rankUnder(points, constraints, o.goal, top);
       const best = ranked[0]!;
       if (o.export !== undefined) {
+        check(best.index !== undefined, `--export writes catalog networks; the best network is your file ${best.file}: deploy it as it is, or convert it with iotnets export ${best.file} --precision ... -o FILE`);
         const graph = catalogGraph(catalogEntry(best.index));
         const { bytes } = await exportWithOptions(o, graph, initWeights(graph, parseInteger(o.seed, '--seed')), o.export);
         writeFileAtomic(o.export, bytes, 'export');
@@ -93,7 +94,7 @@ export function register(program: Command): void {
       console.log(networkTable(ranked, constraints));
       const over = nearMisses(points, constraints, best);
       if (over.length > 0) {
-        console.log(`\nJust over the budget (within 10%), more accurate than #${best.index}:`);
+        console.log(`\nJust over the budget (within 10%), more accurate than ${rowKey(best)}:`);
         console.log(networkTable(over, constraints));
       }
       if (o.export !== undefined) console.log(`ONNX model written to ${o.export}`);

@@ -4,6 +4,7 @@ import { parseFormat, parseFormats, type NumberFormat } from '../../onnx/formats
 import { precisionResultsPath } from '../../calibrate/results-file.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
 import type { Constraints } from '../../analysis/select.js';
+import type { ResultRow } from '../../analysis/results.js';
 import { formatBytesIn, formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
@@ -88,13 +89,7 @@ export function selectionSize(o: { select: string }): number {
 }
 
 /** A network as `--json` prints it: identity, latency, accuracy, and memory under the format when known. */
-export interface NetworkEntry {
-  readonly index?: number;
-  readonly space?: string;
-  readonly law?: string;
-  readonly id?: number;
-  readonly file?: string;
-  readonly sha256?: string;
+export interface NetworkEntry extends Pick<ResultRow, 'index' | 'space' | 'law' | 'id' | 'file' | 'sha256'> {
   readonly latencyMs: number;
   readonly accuracy: number;
   readonly params?: number;

@@ -37,7 +37,7 @@ export function withMemory(points: readonly NetworkPoint[], factsOf: (index: num
   return points.map((p) => {
     check(
       p.index !== undefined || p.memory !== undefined,
-      `${p.file}: its results entry has no weight_elements and peak_activation_elements; measure it again with calibrate --onnx into a new results file, which records them`,
+      `${p.file}: its results entry has no weight_elements and peak_activation_elements; measure the file again into a new results file (calibration records them)`,
     );
     const { weightElements, peakActivationElements } = p.memory ?? factsOf(p.index!);
     return { ...p, weightElements, peakActivationElements };

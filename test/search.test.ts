@@ -76,7 +76,10 @@ function fixture() {
       "import { appendFileSync, readFileSync } from 'node:fs';",
       'const args = readFileSync(process.env.IOTNETS_ARGS_FILE, "utf8");',
       `appendFileSync(${JSON.stringify(join(dir, 'calls.log'))}, process.env.IOTNETS_TRIAL + ' ' + process.env.IOTNETS_SPACE + ' ' + process.env.IOTNETS_LAW + ' ' + process.env.IOTNETS_ID + '\\n');`,
-      'if (process.env.SLOW_TRIAL === process.env.IOTNETS_TRIAL) await new Promise((r) => setTimeout(r, 60000));',
+      'if (process.env.SLOW_TRIAL === process.env.IOTNETS_TRIAL) {',
+      `  appendFileSync(${JSON.stringify(join(dir, 'slow.pid'))}, String(process.pid));`,
+      '  await new Promise((r) => setTimeout(r, 60000));',
+      '}',
       'const digits = [...args].filter((c) => c >= "0" && c <= "9").reduce((s, c) => s + Number(c), 0);',
       'console.log("training log line");',
       'console.log((60 + (digits % 30) + 0.25).toFixed(2) + "%");',
@@ -130,7 +133,17 @@ test('search --trainer and search ask/tell give the same journal; a known pool n
   assert.match(again.stderr, /^iotnets: trial 2 already has a result; nothing is recorded twice\n$/);
 });
 
-test('a search killed with SIGKILL mid-training resumes without repeating or losing a training', async () => {
+/** Whether process `pid` runs (a zombie, dead but not yet reaped, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('a search killed with SIGKILL mid-training resumes without repeating or losing a training, and stops the orphaned trainer', async () => {
   const f = fixture();
   const out = join(f.dir, 'out');
   const args = ['search', ...f.definition, '--out', out, '--trainer', f.trainer, '--train-budget', '3'];
@@ -144,8 +157,13 @@ test('a search killed with SIGKILL mid-training resumes without repeating or los
   await new Promise((r) => child.once('exit', r));
   const before = journalLines(out);
   assert.deepEqual(before.filter((r) => r.type === 'result').map((r) => r.trial), [1]);
+  // The killed search's trainer of trial 2 runs on in its own process group: the resumed search stops it first.
+  const orphan = Number(readFileSync(join(f.dir, 'slow.pid'), 'utf8'));
+  assert.ok(running(orphan));
   const resumed = runCli(args);
   assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /note: trial 2's trainer was still running from a search that was killed; stopped it, and trial 2 trains again\n/);
+  assert.ok(!running(orphan));
   const after = journalLines(out);
   assert.deepEqual(after.filter((r) => r.type === 'proposal').map((r) => r.trial), [1, 2, 3]);
   assert.deepEqual(after.filter((r) => r.type === 'result').map((r) => r.trial), [1, 2, 3]);

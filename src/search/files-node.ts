@@ -54,7 +54,12 @@ export function writeNetworkFiles(dir: string, space: string, args: Args): Netwo
   return files;
 }
 
+/** The folder of trial `trial`'s files in a search directory. */
+export function trialDir(dir: string, trial: number): string {
+  return join(dir, 'trials', String(trial));
+}
+
 /** Writes a trial's files under `dir/trials/N/`. */
 export function writeTrialFiles(dir: string, trial: ProposalRecord): NetworkFiles {
-  return writeNetworkFiles(join(dir, 'trials', String(trial.trial)), trial.spacename, trial.args);
+  return writeNetworkFiles(trialDir(dir, trial.trial), trial.spacename, trial.args);
 }

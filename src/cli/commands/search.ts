@@ -16,7 +16,7 @@ import { nextTrial, proposalRecord, replayJournal, resultRecord, runSearchLoop }
 import { memoryTable, type KnownNetwork } from '../../search/memory-table.js';
 import type { RankedCandidate } from '../../search/study.js';
 import { crossValidate } from '../../search/surrogate.js';
-import { commandTrainer, parseAccuracyLine } from '../../search/trainer-node.js';
+import { commandTrainer, parseAccuracyLine, stopOrphanTrainers } from '../../search/trainer-node.js';
 import { SEARCH_GROUPS, searchAccuracySpec, type SearchRow } from '../../report/specs.js';
 import { formatBytes, formatTable } from '../../report/text.js';
 import { printJson } from '../format.js';
@@ -244,6 +244,9 @@ async function runSearch(o: SearchOptions): Promise<void> {
         console.log(`next to train: ${candidateLabel(next.candidate)} (predicted ${percent(next.mean)} ± ${(2 * next.std * 100).toFixed(2)}); train with --trainer CMD, or hand it out with \`search ask --out ${o.out}\``);
       }
       return;
+    }
+    for (const trial of await stopOrphanTrainers(o.out, pendingTrials(journal))) {
+      note(`note: trial ${trial}'s trainer was still running from a search that was killed; stopped it, and trial ${trial} trains again`);
     }
     const started = performance.now();
     let finished = 0;

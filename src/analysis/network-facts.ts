@@ -1,6 +1,6 @@
 import { check } from '../errors.js';
 import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
-import { summarize } from '../graph/summary.js';
+import { networkTotals } from '../graph/summary.js';
 import type { NetworkPoint } from './accuracy.js';
 import type { MemorySized } from './objectives.js';
 import type { GraphFacts } from './results.js';
@@ -17,7 +17,7 @@ const cache = new Map<number, NetworkFacts>();
 export function networkFacts(index: number): NetworkFacts {
   let facts = cache.get(index);
   if (!facts) {
-    const s = summarize(catalogGraph(catalogEntry(index)));
+    const s = networkTotals(catalogGraph(catalogEntry(index)));
     facts = {
       stateDictElements: s.stateDictElements,
       flops: s.flops,

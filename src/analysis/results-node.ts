@@ -1,15 +1,15 @@
 import { basename, extname } from 'node:path';
 import { joinAccuracy } from './accuracy.js';
-import { networkFacts, withMemory } from './network-facts.js';
+import { withMemory } from './network-facts.js';
 import type { PredictionSpread } from './interval.js';
 import type { Device } from './objectives.js';
 import { describeProblems, failOnProblems, type Problem } from '../problems.js';
 import { checkAgainstGraphs, deviceInfo, latencyStatistic, parseResults, type DeviceInfo, type LatencyStatistic, type Results } from './results.js';
 import { loadAccuracyFile } from '../catalog/load-file.js';
-import { PAPER_ACCURACY } from '../catalog/paper.js';
+import { PAPER_ACCURACY, paperGraphFacts } from '../catalog/paper.js';
 import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { field, IotnetsError } from '../errors.js';
-import { readResultsDocument } from '../catalog/paper-node.js';
+import { paperData, readResultsDocument } from '../catalog/paper-node.js';
 
 /** A results file's name without directory, 'results_' prefix and extension: the device name when the file has none. */
 export function deviceNameFromPath(path: string): string {
@@ -71,7 +71,7 @@ export async function loadDevice(source: DeviceSource): Promise<LoadedDevice> {
   const ownAccuracies = results.measurements.every((m) => m.accuracy !== undefined);
   const accuracy = source.accuracy ?? (ownAccuracies ? undefined : PAPER_ACCURACY);
   const table = accuracy === undefined ? undefined : loadAccuracyFile(accuracy);
-  const graphProblems = checkAgainstGraphs(results.measurements, networkFacts);
+  const graphProblems = checkAgainstGraphs(results.measurements, paperGraphFacts(paperData()));
   const mismatched = new Set(graphProblems.map((p) => p.index));
   const joined = joinAccuracy(results.measurements.filter((m) => !mismatched.has(m.index)), table);
   const accuracySource = table?.source ?? `${source.results} (acc fields)`;

@@ -51,6 +51,14 @@ export function paperNetConfigs(data: PackedPaperData): Record<string, unknown>[
   }));
 }
 
+/**
+ * The paper's published params and FLOPs of catalog network `index`. They equal what its graph counts (a test checks
+ * all 1617), so a results file can be checked against them without building 1617 graphs on every command.
+ */
+export function paperGraphFacts(data: PackedPaperData): (index: number) => { stateDictElements: number; flops: number } {
+  return (index) => ({ stateDictElements: data.params[index]!, flops: data.flops[index]! });
+}
+
 /** A paper device's results file as published, wrapped as `{device, results}` so the device has its name. */
 export function paperResults(data: PackedPaperData, device: PaperDevice): { device: { name: string; source: string }; results: Record<string, unknown>[] } {
   const { t_avg, t_std } = data.devices[device];

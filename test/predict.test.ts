@@ -16,7 +16,7 @@ import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
 import { evaluatePredictor, measuredNetworks, simulatedNoiseFloor } from '../src/predict/evaluate.js';
 import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
 import { budgetRegret, frontRecall, kendallTauB, predictionMetrics, type ScoredNetwork } from '../src/predict/metrics.js';
-import { fitLatencyModel, modelToJson, parseLatencyModel, predictLatencyMs } from '../src/predict/model.js';
+import { fitLatencyModel, modelToJson, parseLatencyModel, predictLatencyMs, preferredFamily } from '../src/predict/model.js';
 import { nnls } from '../src/predict/nnls.js';
 import { onnxRuntimePlan, type OrtKernel } from '../src/predict/onnxruntime-plan.js';
 import { initWeights } from '../src/weights/init.js';
@@ -285,6 +285,15 @@ describe('latency model', () => {
       assert.equal(model.calibration.length, 50);
     });
   }
+
+  it("starts from the family of the device's runtime: ONNX Runtime's kernels when the device record names it, else per-layer", () => {
+    assert.equal(preferredFamily({ name: 'this machine', details: { onnxruntime: '1.30.0' } }), 'onnxruntime');
+    assert.equal(preferredFamily(device), 'layers');
+    assert.equal(preferredFamily({ name: 'RaspPi', details: { name: 'Raspberry Pi 3B+', source: 'IBM/iotnets results_RaspPi.json' } }), 'layers');
+    // The per-layer family still wins from the other start where it alone explains the latencies.
+    const layerTimed = chooseCalibrationSet(50).map((index) => ({ index, features: features[index]!, latencyMs: exact(layerCosts, index) }));
+    assert.equal(fitLatencyModel(layerTimed, { name: 'this machine', details: { onnxruntime: '1.30.0' } }).family, 'layers');
+  });
 
   it('round-trips through its JSON file with the device record and feature family', () => {
     const model = fitLatencyModel(

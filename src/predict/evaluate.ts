@@ -1,4 +1,4 @@
-import type { CatalogIdentity, ResultRow } from '../analysis/results.js';
+import type { CatalogIdentity, DeviceInfo, ResultRow } from '../analysis/results.js';
 import { check, field } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
 import { PAPER_PROTOCOL } from '../runtime/protocols.js';
@@ -63,6 +63,8 @@ export interface EvaluationOptions {
   readonly seed?: number;
   /** Score the upper bound each network stays under with this probability instead of the prediction (what select --safety picks by). */
   readonly safety?: number;
+  /** The device measured, whose runtime sets the preferred feature family (default: named by the source alone). */
+  readonly device?: DeviceInfo;
 }
 
 function mean(values: readonly number[]): number {
@@ -120,7 +122,7 @@ export function evaluatePredictor(networks: readonly MeasuredNetwork[], options:
     const chosen = calibrationSet(networks, k, sets, (options.seed ?? 0) + r);
     const model = fitLatencyModel(
       [...chosen].map((i) => networks[i]!),
-      { name: source, details: {} },
+      options.device ?? { name: source, details: {} },
     );
     families[model.family]++;
     const heldOut = networks.filter((_, i) => !chosen.has(i));

@@ -16,8 +16,8 @@ import { fitLatencyModel } from '../src/predict/model.js';
 import { RandomState } from '../src/rng/random-state.js';
 import { fitBoosted, predictBoosted } from '../src/search/boosting.js';
 import { lawCandidate, lawCandidates } from '../src/search/candidates.js';
-import { constraintExcess, type SearchConstraints } from '../src/search/constraints.js';
-import { deriveLaw } from '../src/search/derive.js';
+import type { SearchConstraints } from '../src/search/constraints.js';
+import { deriveConstrainedLaw } from '../src/search/derive.js';
 import { modelLatency, resultsLatency } from '../src/search/latency.js';
 import { EMPTY_SEARCH_JOURNAL } from '../src/search/journal.js';
 import { runSearchLoop, type Trainer } from '../src/search/loop.js';
@@ -176,10 +176,7 @@ const deriveConstraints: SearchConstraints = { format: FORMATS[0]!, maxWeightByt
 const rows = listSpaces().map((space) => {
   const t0 = performance.now();
   try {
-    const law = deriveLaw(space.name, (c) => {
-      const { sized: n, graph } = sizeCandidate(c);
-      return constraintExcess(n.size, piPredicted.latencyMs(n, graph), deriveConstraints);
-    });
+    const law = deriveConstrainedLaw(space.name, deriveConstraints, piPredicted);
     return [space.name, `${(law.yield * 100).toFixed(1)}%`, JSON.stringify(law.ranges), `${((performance.now() - t0) / 1000).toFixed(1)} s`];
   } catch (e) {
     return [space.name, 'none', (e as Error).message.replace(/;.*$/, ''), `${((performance.now() - t0) / 1000).toFixed(1)} s`];

@@ -10,7 +10,7 @@ import { loadAccuracyFile } from '../src/catalog/load-file.js';
 import { FP32 } from '../src/onnx/formats.js';
 import { lawCandidate, lawCandidates } from '../src/search/candidates.js';
 import { constraintExcess, weightMemoryBytes } from '../src/search/constraints.js';
-import { deriveLaw } from '../src/search/derive.js';
+import { deriveConstrainedLaw, deriveLaw } from '../src/search/derive.js';
 import { sizeCandidate } from '../src/search/sized.js';
 import { evaluateCandidate, Study } from '../src/search/study.js';
 import { AccuracySurrogate } from '../src/search/surrogate.js';
@@ -43,6 +43,13 @@ test("a derived law's samples meet the constraints at the reported yield", () =>
   // The widest law of the space meets them far less often: the narrowing did the work.
   const wide = lawCandidates('random_net_resnet', 's1', 100).filter((c) => excess(c) === 0).length / 100;
   assert.ok(wide < 0.5, `s1 yield ${wide}`);
+  // A space whose smallest network is over the budget says so, with that network's size.
+  assert.throws(
+    () => deriveConstrainedLaw('random_net_pnasnet', { format: FP32, maxWeightBytes: 4096 }, undefined, { maxSteps: 1 }),
+    new RegExp(
+      String.raw`^IotnetsError: no narrowing of random_net_pnasnet's laws reaches a yield of 80%: its smallest networks \(every range at its low end, \{"num_cells":\[1,2\],"num_planes0":\[8,9\],"num_planes1":\[1,2\],"num_planes2":\[1,2\]\}\) miss the constraints, the closest with 2658 params, 10632 B of fp32 weights \(limit 4096 B of fp32 weights\); relax the constraints or lower ` + '`deriveYield`$',
+    ),
+  );
 });
 
 test('a pool network that is also in the prior is reported as known, with its prior accuracy, and never proposed', () => {

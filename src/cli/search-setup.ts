@@ -9,8 +9,8 @@ import { parseLatencyModel } from '../predict/model.js';
 import { loadResults } from '../analysis/results-node.js';
 import { catalogOnly } from '../analysis/results.js';
 import { candidateLabel, lawCandidate, lawCandidates, parsePool, uniqueCandidates, type Candidate } from '../search/candidates.js';
-import { constraintExcess, describeSearchConstraints, weightMemoryBytes, type SearchConstraints } from '../search/constraints.js';
-import { deriveLaw, type DerivedLaw } from '../search/derive.js';
+import { describeSearchConstraints, weightMemoryBytes, type SearchConstraints } from '../search/constraints.js';
+import { deriveConstrainedLaw, type DerivedLaw } from '../search/derive.js';
 import { digest, type SearchIdentity } from '../search/journal.js';
 import { modelLatency, resultsLatency, type LatencySource } from '../search/latency.js';
 import { sizeCandidate } from '../search/sized.js';
@@ -120,10 +120,7 @@ function candidatesOf(d: SearchDefinition, constraints: SearchConstraints, laten
     const derived = spaces.flatMap((space) => {
       try {
         return [
-          deriveLaw(space, (c) => {
-            const { sized, graph } = sizeCandidate(c);
-            return constraintExcess(sized.size, latency?.latencyMs(sized, graph), constraints);
-          }, { target }),
+          deriveConstrainedLaw(space, constraints, latency, { target }),
         ];
       } catch (e) {
         if (spaces.length === 1) throw e;

@@ -85,6 +85,20 @@ export function constraintExcess(n: NetworkSize, latencyMs: number | undefined, 
   return excess;
 }
 
+/**
+ * A network's sizes against the constraints it is bounded by, e.g. "2588 params, 10352 B of fp32 weights (limit 32768
+ * B of fp32 weights), 18.6 ms (limit 10.0 ms)".
+ */
+export function describeAgainstConstraints(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): string {
+  const bounds = BOUNDS.flatMap((b) => {
+    const limit = b.limit(c);
+    if (limit === undefined) return [];
+    const value = b.value(n, latencyMs, c);
+    return [value === undefined ? `no known ${b.name}` : `${b.show(value, c)} (limit ${b.show(limit, c)})`];
+  });
+  return [`${n.stateDictElements} params`, ...bounds].join(', ');
+}
+
 /** True when the network meets every bound. */
 export function meetsSearchConstraints(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): boolean {
   return violations(n, latencyMs, c).length === 0;

@@ -1,6 +1,9 @@
 import { check, field, IotnetsError } from '../errors.js';
 import { getSpace, type Ranges } from '../zoo/index.js';
 import { lawCandidate, type Candidate } from './candidates.js';
+import { constraintExcess, describeAgainstConstraints, type SearchConstraints } from './constraints.js';
+import type { LatencySource } from './latency.js';
+import { sizeCandidate } from './sized.js';
 
 /** A law narrowed to the constraints: its ranges (as `info --ranges` and `calibrate` take them) and its yield. */
 export interface DerivedLaw {
@@ -18,6 +21,8 @@ export interface DeriveOptions {
   /** Yield to reach. */
   readonly target?: number;
   readonly maxSteps?: number;
+  /** How a network stands against the constraints ("2588 params, 10352 B of fp32 weights ..."), for the error when none can meet them. */
+  readonly explain?: (c: Candidate) => string;
 }
 
 /** Samples each candidate narrowing is judged on. */
@@ -41,6 +46,17 @@ export function envelopeLaw(space: string): Ranges {
       const values = laws.map((l) => l[key]!);
       if (kind === 'range') return [key, [Math.min(...values.map((v) => v[0]!)), Math.max(...values.map((v) => v[1]!))]];
       return [key, [...new Set(values.flat())].sort((a, b) => a - b)];
+    }),
+  );
+}
+
+/** The narrowest law at a space's low end: every range key at its envelope's lowest value, every choice key its smallest. */
+export function lowestLaw(space: string): Ranges {
+  const widest = envelopeLaw(space);
+  return Object.fromEntries(
+    Object.entries(getSpace(space).rangeKinds).map(([key, kind]) => {
+      const v = widest[key]!;
+      return [key, kind === 'range' ? [v[0]!, v[0]! + 1] : [Math.min(...v)]];
     }),
   );
 }
@@ -83,17 +99,20 @@ export function deriveLaw(space: string, excess: (c: Candidate) => number, o: De
   const judge = (ranges: Ranges, count: number) => {
     let ok = 0;
     let miss = 0;
+    let closest: { candidate: Candidate; excess: number } | undefined;
     for (let id = 0; id < count; id++) {
+      const candidate = lawCandidate(space, ranges, id);
       let e = Infinity;
       try {
-        e = excess(lawCandidate(space, ranges, id));
+        e = excess(candidate);
       } catch (err) {
         if (!(err instanceof IotnetsError)) throw err;
       }
       if (e === 0) ok += 1;
       miss += Number.isFinite(e) ? e : UNBUILDABLE_EXCESS;
+      if (Number.isFinite(e) && (!closest || e < closest.excess)) closest = { candidate, excess: e };
     }
-    return { yield: ok / count, miss: miss / count };
+    return { yield: ok / count, miss: miss / count, closest };
   };
   // Steps compare narrowings on a few samples; a law that looks good enough is confirmed on all of them.
   const probe = Math.min(samples, PROBE_SAMPLES);
@@ -112,7 +131,39 @@ export function deriveLaw(space: string, excess: (c: Candidate) => number, o: De
     barren = next.yield === 0 ? barren + 1 : 0;
     best = next;
   }
-  throw new IotnetsError(
-    `no narrowing of ${space}'s laws reaches a yield of ${(target * 100).toFixed(0)}% (best ${(best.yield * 100).toFixed(1)}% of ${probe} samples); relax the constraints or lower ${field('deriveYield')}`,
+  // The narrowing gave up: either the space's smallest networks meet the constraints too rarely, or (rarely) the greedy
+  // steps missed the low end, which is then the law.
+  const lowest = lowestLaw(space);
+  const low = judge(lowest, samples);
+  if (low.yield >= target) return { space, ranges: lowest, yield: low.yield, samples };
+  const smallest = `its smallest networks (every range at its low end, ${JSON.stringify(lowest)})`;
+  const why =
+    low.yield > 0
+      ? `: ${smallest} meet the constraints in ${(low.yield * 100).toFixed(1)}% of ${samples} samples, the best narrowing in ${(best.yield * 100).toFixed(1)}% of ${probe}`
+      : low.closest && o.explain
+        ? `: ${smallest} miss the constraints, the closest with ${o.explain(low.closest.candidate)}`
+        : ` (best ${(best.yield * 100).toFixed(1)}% of ${probe} samples)`;
+  throw new IotnetsError(`no narrowing of ${space}'s laws reaches a yield of ${(target * 100).toFixed(0)}%${why}; relax the constraints or lower ${field('deriveYield')}`);
+}
+
+/** A space's law narrowed to the constraints, each sample built and its latency taken from `latency` (when bounded). */
+export function deriveConstrainedLaw(space: string, constraints: SearchConstraints, latency: LatencySource | undefined, o: Omit<DeriveOptions, 'explain'> = {}): DerivedLaw {
+  const judged = (c: Candidate) => {
+    const { sized, graph } = sizeCandidate(c);
+    return { size: sized.size, latencyMs: constraints.maxLatencyMs === undefined ? undefined : latency?.latencyMs(sized, graph) };
+  };
+  return deriveLaw(
+    space,
+    (c) => {
+      const j = judged(c);
+      return constraintExcess(j.size, j.latencyMs, constraints);
+    },
+    {
+      ...o,
+      explain: (c) => {
+        const j = judged(c);
+        return describeAgainstConstraints(j.size, j.latencyMs, constraints);
+      },
+    },
   );
 }

@@ -16,6 +16,9 @@ export interface Constraints {
   readonly memoryPart?: MemoryPart;
 }
 
+/** How many networks a selection picks along the front unless told otherwise (the paper's Raspberry Pi selection has 7). */
+export const DEFAULT_SELECTION_SIZE = 7;
+
 /** What "best" means among networks that meet the constraints. */
 export type Goal = 'accuracy' | 'latency' | 'memory';
 

@@ -25,6 +25,9 @@ import {
   type TransferRow,
 } from './specs.js';
 
+/** The number formats a report charts memory in unless told otherwise. */
+export const DEFAULT_MEMORY_FORMATS = 'fp32,fp16,int8';
+
 /** What a report analyses and how. */
 export interface ReportInput {
   readonly device: Device;

@@ -3,7 +3,7 @@ import { FRONT_AXES } from '../../analysis/front.js';
 import { parseFormat, parseFormats, type NumberFormat } from '../../onnx/formats.js';
 import { precisionResultsPath } from '../../calibrate/results-file.js';
 import { memoryBytes, MEMORY_PARTS, type MemoryPart, type MemorySized, type NetworkCandidate } from '../../analysis/objectives.js';
-import type { Constraints } from '../../analysis/select.js';
+import { DEFAULT_SELECTION_SIZE, type Constraints } from '../../analysis/select.js';
 import type { ResultRow } from '../../analysis/results.js';
 import { formatBytesIn, formatLatency, memoryUnitOf, parseLatencyMs, parseMemoryBytes } from '../../analysis/units.js';
 import { paperResultsReference } from '../../catalog/paper.js';
@@ -78,7 +78,7 @@ export function addAxesOption(command: Command): Command {
 
 /** Adds -k/--select (selection size) to a command. */
 export function addSelectionOption(command: Command): Command {
-  return command.option('-k, --select <n>', 'number of networks to select along the front', '7');
+  return command.option('-k, --select <n>', 'number of networks to select along the front', String(DEFAULT_SELECTION_SIZE));
 }
 
 /** The selection size named by --select. */

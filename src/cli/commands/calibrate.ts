@@ -1,23 +1,18 @@
 import type { Command } from 'commander';
-import { calibrate } from '../../calibrate/calibrate.js';
 import { DEFAULT_PROTOCOL } from '../../runtime/protocols.js';
-import { precisionSpeedups } from '../../calibrate/precision-speedup.js';
-import { FP32, parseFormats } from '../../onnx/formats.js';
+import { parseFormats } from '../../onnx/formats.js';
+import { calibrateWithProgress } from '../calibration-run.js';
 import { catalogAccuracies } from '../../catalog/accuracy.js';
 import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
-import { deviceLabel } from '../../runtime/device.js';
 import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
 import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
-import { createProgress, formatDuration, measurementLine } from '../progress.js';
 import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
-import { runInterruptibly } from '../interrupt.js';
 import { check } from '../../errors.js';
 import { parseInputSize, parseInteger } from '../network-options.js';
 import { expandOnnxSources } from '../../onnx/load-file.js';
 import { repeatResultsPath } from '../../predict/measured-node.js';
 import { fitCalibrationSetModel } from '../model-fit.js';
-import { counted } from '../../plural.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
   onnx?: string[];
@@ -83,47 +78,20 @@ export function register(program: Command): void {
     const engine = await nodeEngine();
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
-      const progress = createProgress();
-      const outcome = await runInterruptibly((signal) =>
-        calibrate(
-          { indices, ...(files ? { files } : {}), ...(inputShape ? { inputShape } : {}), out, engine, settings, protocol, accuracy, force: o.force === true, precisions, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) },
-          {
-            warn: (message) => process.stderr.write(`warning: ${message}\n`),
-            start({ journal, device, planned, alreadyMeasured }) {
-              process.stderr.write(`device: ${deviceLabel(device)}\n`);
-              if (alreadyMeasured > 0) {
-                const where = precisions.length === 1 ? `${counted(planned, 'network')} are already in ${journal}` : `${planned} measurements (networks x precisions) are already in the journals`;
-                process.stderr.write(`resuming: ${alreadyMeasured} of ${where}; skipping them\n`);
-              }
-              progress.start(planned - alreadyMeasured);
-            },
-            measured: (m) => progress.tick(measurementLine(m)),
-          },
-          signal,
-        ).finally(() => progress.stop()),
-      );
-      const { result, signal } = outcome;
-      const written =
-        result.files.length === 1
-          ? `${result.total} in ${result.out} (journal ${result.journal})`
-          : `${result.files.map((f) => `${f.precision}: ${f.total} in ${f.out}`).join(', ')} (journals beside them)`;
-      const summary = `${counted(result.measured, precisions.length === 1 ? 'network' : 'measurement')} measured in ${formatDuration(result.seconds.wall)}; ${written}`;
-      if (signal) process.exitCode = outcome.exitCode;
-      if (result.interrupted) {
-        process.stderr.write(`interrupted by ${signal}: ${summary}; re-run the same command to continue\n`);
-        return;
-      }
-      console.log(summary);
-      const fp32 = result.files.find((f) => f.precision === FP32.name);
-      if (fp32 !== undefined) {
-        for (const s of precisionSpeedups(fp32.out, result.files.filter((f) => f !== fp32))) {
-          const slower = s.slower.map((n) => `${n.network} ${n.speedup.toFixed(2)}x`).join(', ');
-          console.log(
-            `${s.precision}: median ${s.medianSpeedup.toFixed(2)}x the speed of fp32 over ${s.networks} networks; ` +
-              (s.slower.length === 0 ? 'faster on every one' : `slower on ${s.slower.length}: ${slower}`),
-          );
-        }
-      }
+      const completed = await calibrateWithProgress({
+        indices,
+        ...(files ? { files } : {}),
+        ...(inputShape ? { inputShape } : {}),
+        out,
+        engine,
+        settings,
+        protocol,
+        accuracy,
+        force: o.force === true,
+        precisions,
+        ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}),
+      });
+      if (!completed) return;
     }
     if (calibrationSet !== undefined) {
       await fitCalibrationSetModel(o.out);

@@ -1,11 +1,6 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseFormats } from '../../onnx/formats.js';
-import { check } from '../../errors.js';
-import { checkOutputFile, writeFileAtomic } from '../../io/files-node.js';
 import { loadDevice } from '../../analysis/results-node.js';
-import { rowLabel } from '../../analysis/results.js';
 import {
   addAnalysisOptions,
   addPrecisionFrontsOption,
@@ -16,8 +11,8 @@ import {
   selectionSize,
   type AnalysisOptions,
 } from './analysis-common.js';
-import { counted } from '../../plural.js';
 import { parseIndexList } from '../../calibrate/subsets.js';
+import { DEFAULT_MEMORY_FORMATS } from '../../report/report.js';
 
 interface ReportOptions extends AnalysisOptions {
   compare: string[];
@@ -43,21 +38,12 @@ export function register(program: Command): void {
     .option('--compare-accuracy <file>', 'accuracies for --compare (default: --accuracy, else acc in that file)')
     .option('--highlight <indices>', "catalog indices to circle in red, e.g. the paper's own Raspberry Pi selection 687,611,450,405,306,349,64")
     .option('-o, --output <file.html>', 'the HTML report; figures go beside it as <name>-latency.svg/.png, ...', 'out/report.html')
-    .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', 'fp32,fp16,int8')
+    .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', DEFAULT_MEMORY_FORMATS)
     .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
     .action(async (o: ReportOptions) => {
       // The report's renderers (Vega, vega-lite, resvg) load only when a report is written.
-      const [{ reportHtml }, { renderPng, renderSvg }, { buildFigures, buildReportModel }, { vegaBrowserSource }] = await Promise.all([
-        import('../../report/html.js'),
-        import('../../report/render-node.js'),
-        import('../../report/report.js'),
-        import('../../report/vega-node.js'),
-      ]);
-      check(
-        /\.html?$/i.test(o.output),
-        `-o ${o.output}: the report is an HTML file, name it .html (its figures go beside it as <name>-latency.svg/.png)`,
-      );
-      checkOutputFile(o.output, 'output');
+      const { checkReportOutput, describeReport, writeReport } = await import('../../report/write-node.js');
+      checkReportOutput(o.output);
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
       const device = await loadDevice(deviceSource(o, true));
@@ -66,7 +52,7 @@ export function register(program: Command): void {
       for (const results of o.compare) others.push(await loadDevice(deviceSource({ ...o, results, accuracy: o.compareAccuracy ?? o.accuracy }, false)));
       const compare = others[0];
       const precisions = o.precision === undefined ? [] : await loadPrecisionDevices(o, o.precision);
-      const model = buildReportModel({
+      const input = {
         device,
         ...(precisions.length > 0 ? { precisions } : {}),
         ...(compare ? { compare } : {}),
@@ -77,20 +63,9 @@ export function register(program: Command): void {
         k: selectionSize(o),
         constraints,
         sources: [...new Set([...device.sources, ...others.flatMap((d) => d.sources), ...precisions.flatMap((p) => p.device.sources)])],
-      });
-      await mkdir(dirname(o.output), { recursive: true });
-      writeFileAtomic(o.output, reportHtml(model, buildFigures(model, { interactive: true }), await vegaBrowserSource()), 'output');
-      const written = [o.output];
-      if (o.static) {
-        const stem = join(dirname(o.output), basename(o.output, extname(o.output)));
-        for (const figure of buildFigures(model, { interactive: false })) {
-          const svg = await renderSvg(figure.spec);
-          writeFileAtomic(`${stem}-${figure.name}.svg`, svg, 'output');
-          writeFileAtomic(`${stem}-${figure.name}.png`, renderPng(svg), 'output');
-          written.push(`${stem}-${figure.name}.svg`, `${stem}-${figure.name}.png`);
-        }
-      }
-      console.log(`Front of ${counted(model.latency.front.length, 'network')} on ${device.name}; selection: ${model.latency.selection.map(rowLabel).join(', ')}`);
+      };
+      const { model, written } = await writeReport(input, o.output, { figures: o.static });
+      console.log(describeReport(model));
       for (const file of written) console.log(`wrote ${file}`);
     });
 }

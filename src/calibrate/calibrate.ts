@@ -2,15 +2,14 @@ import { basename } from 'node:path';
 import { catalogEntry } from '../catalog/catalog.js';
 import { check, field } from '../errors.js';
 import type { AccuracyEntry } from '../catalog/accuracy.js';
-import { summarize, type GraphSummary } from '../graph/summary.js';
+import type { GraphSummary } from '../graph/summary.js';
 import type { DeviceRecord } from '../runtime/device.js';
 import { currentDevice } from '../runtime/device-node.js';
 import type { Engine } from '../runtime/engine.js';
-import { measureNetwork } from '../runtime/measure.js';
 import type { Protocol } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
-import { measurementRecord, prepareCatalogNetwork, timingRecord } from './measure-catalog.js';
+import { measurementRecord, prepareAndMeasure, prepareCatalogNetwork, timingRecord } from './measure-catalog.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
@@ -192,29 +191,25 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
         interrupted = true;
         break;
       }
-      const t0 = performance.now();
-      const { graph, weights } = network.prepare();
-      const summary = summarize(graph);
-      const build = elapsed(t0);
       let result;
       try {
-        result = await measureNetwork(graph, weights, { engine: plan.engine, settings: plan.settings, protocol: plan.protocol, precision, ...(signal ? { signal } : {}) });
+        result = await prepareAndMeasure(network.prepare, { engine: plan.engine, settings: plan.settings, protocol: plan.protocol, precision, ...(signal ? { signal } : {}) });
       } catch (e) {
         if (!(e instanceof MeasurementAborted)) throw e;
         interrupted = true;
         break;
       }
-      const { timing, phases } = result;
-      const record = { ...network.record(summary, timing, { build, ...phases }), ...(precision.name !== FP32.name ? { precision: precision.name } : {}) };
+      const { summary, timing, seconds } = result;
+      const record = { ...network.record(summary, timing, seconds), ...(precision.name !== FP32.name ? { precision: precision.name } : {}) };
       const t1 = performance.now();
       results.add(record);
       totals.io += elapsed(t1);
       measured += 1;
-      totals.build += build;
-      totals.export += phases.export;
-      totals.session += phases.session;
-      totals.release += phases.release;
-      totals.timingLoops += phases.inference;
+      totals.build += seconds.build;
+      totals.export += seconds.export;
+      totals.session += seconds.session;
+      totals.release += seconds.release;
+      totals.timingLoops += seconds.inference;
       totals.inferenceCalls += timing.timesMs.reduce((a, b) => a + b, 0) / 1000;
       events.measured(record, measured, toMeasure.length);
       if (elapsed(lastWrite) >= RESULTS_WRITE_INTERVAL_SECONDS) timedIo(() => opened.forEach(({ results: r }) => r.writeResults()));

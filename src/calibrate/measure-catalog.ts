@@ -1,7 +1,7 @@
 import type { AccuracyEntry } from '../catalog/accuracy.js';
 import { catalogEntry, catalogGraph, type CatalogEntry } from '../catalog/catalog.js';
 import { summarize, type GraphSummary } from '../graph/summary.js';
-import { measureNetwork, WEIGHT_SEED, type MeasureOptions } from '../runtime/measure.js';
+import { measureNetwork, WEIGHT_SEED, type MeasureOptions, type PhaseSeconds } from '../runtime/measure.js';
 import { protocolLabel } from '../runtime/protocols.js';
 import type { Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
@@ -9,26 +9,36 @@ import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
 import type { JournalMeasurement, TimingRecord } from './journal.js';
 
-/** One catalog network measured for a calibration: what it is, its timing and the seconds of every step. */
-export interface CatalogMeasurement {
-  readonly entry: CatalogEntry;
+/** One network measured for a calibration: its summary, its timing and the seconds of every step. */
+export interface PreparedMeasurement {
   readonly summary: GraphSummary;
   readonly timing: Timing;
-  readonly seconds: JournalMeasurement['seconds'];
+  readonly seconds: PhaseSeconds & { readonly build: number };
+}
+
+/** One catalog network measured for a calibration. */
+export interface CatalogMeasurement extends PreparedMeasurement {
+  readonly entry: CatalogEntry;
 }
 
 /**
- * Builds catalog network `index` with the seeded weights, then measures it (export, session, timing): the step a
- * calibration repeats per network, in Node and in the browser page alike, on whichever engine `options` names.
+ * Builds a network with `prepare` (graph and weights, timed as `build` with its summary), then measures it (export,
+ * session, timing): the step a calibration repeats per network, for catalog networks and ONNX files, in Node and in
+ * the browser page alike, on whichever engine `options` names.
  */
-export async function measureCatalogNetwork(index: number, options: MeasureOptions): Promise<CatalogMeasurement> {
+export async function prepareAndMeasure(prepare: () => { graph: Graph; weights: StateDict }, options: MeasureOptions): Promise<PreparedMeasurement> {
   const t0 = performance.now();
-  const entry = catalogEntry(index);
-  const { graph, weights } = prepareCatalogNetwork(entry);
+  const { graph, weights } = prepare();
   const summary = summarize(graph);
   const build = (performance.now() - t0) / 1000;
   const { timing, phases } = await measureNetwork(graph, weights, options);
-  return { entry, summary, timing, seconds: { build, ...phases } };
+  return { summary, timing, seconds: { build, ...phases } };
+}
+
+/** Catalog network `index` with the seeded weights, measured by prepareAndMeasure. */
+export async function measureCatalogNetwork(index: number, options: MeasureOptions): Promise<CatalogMeasurement> {
+  const entry = catalogEntry(index);
+  return { entry, ...(await prepareAndMeasure(() => prepareCatalogNetwork(entry), options)) };
 }
 
 /** A catalog network's graph with the seeded weights every calibration times it with. */

@@ -197,9 +197,10 @@ describe('iotnets export', () => {
 
   it('writes a loadable model for a network named by index, by space/law/id or by model name', async () => {
     const out = join(dir, 'net.onnx');
-    const { status, stdout, stderr } = runCli(['export', '--space', 'random_net_mobilenetv2', '--law', 's6', '--id', '28', '--seed', '3', '-o', out]);
+    const { status, stdout, stderr } = runCli(['export', '--space', 'random_net_mobilenetv2', '--law', 's6', '--id', '28', '--seed', '3', '-o', out, '--verify']);
     assert.equal(status, 0, stderr);
     assert.match(stdout, /wrote .*net\.onnx .*#705 random_net_mobilenetv2\/s6\/28, random weights, seed 3/);
+    assert.match(stdout, /\nverified: ONNX Runtime's logits on 4 random inputs are within \d\.\d\de-\d+ \(relative\) of the reference evaluator's\n$/);
     const { graph } = resolveNetwork({ index: 705 });
     assert.deepEqual(new Uint8Array(readFileSync(out)), exportOnnx(graph, initWeights(graph, 3)));
     assert.equal(runCli(['export', 'ProbeNet_s', '-o', join(dir, 'probe.onnx')]).status, 0);

@@ -1,7 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { check } from '../errors.js';
+import { evaluate } from '../graph/evaluate.js';
 import type { Graph } from '../graph/graph.js';
-import type { StateDict } from '../graph/tensor.js';
+import { numel, type StateDict } from '../graph/tensor.js';
+import { RandomState } from '../rng/random-state.js';
 import { exportOnnx, INPUT_NAME, OUTPUT_NAME } from '../onnx/export.js';
 import { floatFormat, FP32, type NumberFormat } from '../onnx/formats.js';
 import { NODE_ENGINE } from './engine-node.js';
@@ -78,18 +80,23 @@ function top1(logits: Float32Array, classes: number): Uint8Array {
 
 const share = (a: Uint8Array, b: Uint8Array) => a.reduce((n, v, i) => n + (v === b[i] ? 1 : 0), 0) / a.length;
 
-function deviation(format: NumberFormat, logits: Float32Array, reference: Float32Array, classes: number, labels?: Uint8Array): PrecisionDeviation {
+/** Largest absolute difference of `logits` from `reference`, relative to the largest reference magnitude. */
+function maxRelativeError(logits: Float32Array, reference: Float32Array): number {
   let scale = 0;
   let diff = 0;
   for (let i = 0; i < reference.length; i++) {
     scale = Math.max(scale, Math.abs(reference[i]!));
     diff = Math.max(diff, Math.abs(logits[i]! - reference[i]!));
   }
+  return scale > 0 ? diff / scale : diff;
+}
+
+function deviation(format: NumberFormat, logits: Float32Array, reference: Float32Array, classes: number, labels?: Uint8Array): PrecisionDeviation {
   const classes1 = top1(logits, classes);
   return {
     format: format.name,
     bits: format.bits,
-    maxRelativeError: scale > 0 ? diff / scale : diff,
+    maxRelativeError: maxRelativeError(logits, reference),
     top1Agreement: share(classes1, top1(reference, classes)),
     ...(labels ? { accuracy: share(classes1, labels) } : {}),
   };
@@ -138,4 +145,20 @@ export async function checkPrecisions(
     if (best) return { ...report, optimized: { ...best, tried } };
   }
   return report;
+}
+
+/** Seed of the inputs an exported file is verified on. */
+const VERIFY_SEED = 7;
+
+/**
+ * How far ONNX Runtime's logits for an exported `model` are from what `graph` with `weights` computes in the
+ * reference evaluator (graph/evaluate.ts), on `samples` seeded standard-normal inputs: the largest absolute logit
+ * difference relative to the largest reference logit. An fp32 export stays within about 1e-6; reduced precisions
+ * differ by their rounding.
+ */
+export async function exportDeviation(model: Uint8Array, graph: Graph, weights: StateDict, samples = 4): Promise<number> {
+  const data = new Float32Array(samples * numel(graph.inputShape));
+  new RandomState(VERIFY_SEED).fillStandardNormal(data);
+  const logits = await logitsOf(model, graph, { data, count: samples, label: 'random inputs' });
+  return maxRelativeError(logits, evaluate(graph, weights, data, samples));
 }

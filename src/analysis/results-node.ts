@@ -12,7 +12,7 @@ import { field, IotnetsError } from '../errors.js';
 import { paperData, readResultsDocument } from '../catalog/paper-node.js';
 
 /** A results file's name without directory, 'results_' prefix and extension: the device name when the file has none. */
-export function deviceNameFromPath(path: string): string {
+function deviceNameFromPath(path: string): string {
   return basename(path, extname(path)).replace(/^results_/, '') || basename(path);
 }
 

@@ -35,7 +35,7 @@ function budgetLatency(p: NetworkCandidate): number {
 }
 
 /** True when the network meets every bound of the constraints. */
-export function meetsConstraints(p: NetworkCandidate, c: Constraints): boolean {
+function meetsConstraints(p: NetworkCandidate, c: Constraints): boolean {
   return (
     (c.maxLatencyMs === undefined || budgetLatency(p) <= c.maxLatencyMs) &&
     (c.minAccuracy === undefined || p.accuracy >= c.minAccuracy) &&

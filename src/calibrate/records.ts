@@ -10,10 +10,10 @@ import type { FileMeasurement, JournalMeasurement } from './journal.js';
 // a phrase that names the field, or undefined when it is; callers add the source and the fix.
 
 /** Longest single inference accepted, in ms: ten minutes. Anything slower is a broken clock, not a device. */
-export const MAX_LATENCY_MS = 600_000;
+const MAX_LATENCY_MS = 600_000;
 
 /** Most logical cores or threads a device record may claim. */
-export const MAX_CORES = 4096;
+const MAX_CORES = 4096;
 
 /** Longest text field of a device record (a browser's user agent is well under it). */
 const MAX_TEXT = 1024;

@@ -3,7 +3,7 @@ import type { FileMeasurement, FileResult, JournalMeasurement, ResultEntry } fro
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 
 /** The results-file entry of a journal measurement (paper fields plus t_median, t_p90, runs), with acc/runid from `accuracy` when the journal lacks them. */
-export function resultEntry(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): ResultEntry {
+function resultEntry(m: JournalMeasurement, accuracy?: ReadonlyMap<number, AccuracyEntry>): ResultEntry {
   const trained = accuracy?.get(m.index);
   const acc = m.acc ?? trained?.accuracy;
   const runid = m.runid ?? trained?.runid;

@@ -75,7 +75,7 @@ export function parseJsonOption(value: string, option: string): unknown {
 }
 
 /** Turns the network options (and optional model argument) into a NetworkRef. */
-export function networkRefFromOptions(model: string | undefined, o: NetworkOptions): NetworkRef {
+function networkRefFromOptions(model: string | undefined, o: NetworkOptions): NetworkRef {
   const ways = [model !== undefined, o.index !== undefined, o.space !== undefined].filter(Boolean).length;
   check(ways === 1, 'name exactly one network: a model name, --index N, or --space S --law L --id I');
   if (o.index !== undefined) return { index: parseInteger(o.index, '--index') };

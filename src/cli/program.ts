@@ -10,7 +10,7 @@ function packageVersion(): string {
 }
 
 /** Builds the iotnets command-line program with every command registered. */
-export function createProgram(): Command {
+function createProgram(): Command {
   const program = new Command('iotnets')
     .description('Which network should run on this device, under this latency and memory budget, at the best accuracy?')
     .version(packageVersion(), '-V, --version', 'print the iotnets version')

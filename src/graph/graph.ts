@@ -65,7 +65,7 @@ function sameOp(a: Op, b: Op): boolean {
  * the millions) are one line before anything large is allocated: 2^28 parameters (1 GiB of float32 weights), 2^28
  * elements in any one activation, 100,000 operations. The largest catalog network is far below each.
  */
-export const GRAPH_LIMITS = { parameters: 2 ** 28, activationElements: 2 ** 28, nodes: 100_000 } as const;
+const GRAPH_LIMITS = { parameters: 2 ** 28, activationElements: 2 ** 28, nodes: 100_000 } as const;
 
 export class GraphBuilder {
   private readonly nodes: Node[] = [];

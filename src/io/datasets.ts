@@ -16,8 +16,8 @@ export interface Dataset {
  * Per-channel mean and standard deviation the paper's CIFAR-10 models were trained with (the transforms.Normalize of
  * kuangliu/pytorch-cifar, where its networks come from): pixels are scaled to [0, 1], then (x - mean) / std.
  */
-export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
-export const CIFAR_STD = [0.2023, 0.1994, 0.201] as const;
+const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
+const CIFAR_STD = [0.2023, 0.1994, 0.201] as const;
 
 /** One CIFAR-10 binary record: a label byte, then 1024 red, 1024 green and 1024 blue pixel bytes. */
 const CIFAR_PIXELS = 3 * 32 * 32;

@@ -22,7 +22,7 @@ export interface OutputLock {
 const TAKEOVER_STALE_MS = 10_000;
 
 /** The lock file that guards `out`: `out.lock`, beside it. */
-export function lockPathFor(out: string): string {
+function lockPathFor(out: string): string {
   return `${out}.lock`;
 }
 

@@ -8,15 +8,15 @@ import { applyPrecision, type PrecisionOptions } from './precision.js';
 const proto = onnxProto.onnx;
 
 /** The ONNX operator set the exported models use. */
-export const OPSET = 17;
+const OPSET = 17;
 /** The IR version that goes with opset 17. */
-export const IR_VERSION = 8;
+const IR_VERSION = 8;
 /** Name of the graph input [N,3,H,W] float32. */
 export const INPUT_NAME = 'input';
 /** Name of the graph output [N,numClasses] float32. */
 export const OUTPUT_NAME = 'logits';
 /** Symbolic batch dimension of the input and output. */
-export const BATCH_DIM = 'N';
+const BATCH_DIM = 'N';
 
 type Attribute = onnx.IAttributeProto;
 

@@ -20,7 +20,7 @@ function float(name: string, exponent: number, mantissa: number): NumberFormat {
 }
 
 /** The named formats, in the order reports list them. */
-export const NUMBER_FORMATS: readonly NumberFormat[] = [
+const NUMBER_FORMATS: readonly NumberFormat[] = [
   float('fp32', 8, 23),
   float('fp16', 5, 10),
   float('bf16', 8, 7),

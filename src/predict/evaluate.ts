@@ -144,7 +144,7 @@ export function repeatAgreement(first: readonly MeasuredNetwork[], secondMs: Rea
  * A simulated second measurement when only one exists: each mean redrawn log-normally with the spread two independent
  * means of `timedRuns` runs with standard deviation t_std would have between them (√(2/(n-1)) · t_std).
  */
-export function simulatedRepeat(networks: readonly MeasuredNetwork[], seed: number, timedRuns: number = PAPER_PROTOCOL.runs): Map<number, number> {
+function simulatedRepeat(networks: readonly MeasuredNetwork[], seed: number, timedRuns: number = PAPER_PROTOCOL.runs): Map<number, number> {
   const rng = new RandomState(seed);
   return new Map(
     networks.map((n) => {

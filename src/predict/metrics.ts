@@ -87,7 +87,7 @@ function bestWithin(networks: readonly ScoredNetwork[], budgetMs: number, latenc
 }
 
 /** `count` budgets log-spaced from the fastest to the slowest measured latency. */
-export function logSpacedBudgets(networks: readonly ScoredNetwork[], count = BUDGETS): number[] {
+function logSpacedBudgets(networks: readonly ScoredNetwork[], count = BUDGETS): number[] {
   const measured = networks.map((n) => n.measuredMs);
   const [low, high] = [Math.min(...measured), Math.max(...measured)];
   return Array.from({ length: count }, (_, i) => low * (high / low) ** (count === 1 ? 1 : i / (count - 1)));

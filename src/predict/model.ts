@@ -45,8 +45,8 @@ export interface FitQuality {
 }
 
 /** Latency model files name their format and version; a reader refuses any other. */
-export const MODEL_FORMAT = 'iotnets-latency-model';
-export const MODEL_VERSION = 2;
+const MODEL_FORMAT = 'iotnets-latency-model';
+const MODEL_VERSION = 2;
 
 /** Fewest measured networks a fit accepts: fewer cannot separate the fixed cost from the work-dependent costs. */
 export const MIN_CALIBRATION_POINTS = 5;

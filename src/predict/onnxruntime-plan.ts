@@ -50,7 +50,7 @@ function convolutionKind(op: OpOf<'conv2d'>, inChannels: number): ConvolutionKin
  * kernels). The features use this machine's, on which the plan matches ONNX Runtime 1.30's optimised graphs kernel for
  * kernel on all 1617 catalog networks.
  */
-export const NCHWC_BLOCK = 16;
+const NCHWC_BLOCK = 16;
 
 /**
  * The channel multiple the NCHWc transform asks of a dense convolution's input channels (at least one block) and of a

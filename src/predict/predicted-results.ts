@@ -20,7 +20,7 @@ export interface Prediction {
 }
 
 /** How far a model's predictions miss, as predicted results carry it; `name` says which model. A model file from before intervals is refused. */
-export function predictionSpread(model: LatencyModel, name: string): PredictionSpread {
+function predictionSpread(model: LatencyModel, name: string): PredictionSpread {
   check(model.residuals !== undefined, `the latency model of ${model.device.name} has no residuals for prediction intervals (an older file); refit it with \`iotnets predict fit\``);
   return { model: name, residuals: model.residuals };
 }

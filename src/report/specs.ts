@@ -140,7 +140,7 @@ function budgetRule(channel: 'x' | 'y', value: number, label: string) {
 }
 
 /** Space name without the 'random_net_' prefix, as legends show it. */
-export function spaceLabel(space: string): string {
+function spaceLabel(space: string): string {
   return space.replace(/^random_net_/, '');
 }
 
@@ -150,7 +150,7 @@ export const SPACE_DOMAIN: readonly string[] = [...new Set(CATALOG.map((e) => sp
 const SPACE_RANGE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#b279a2'];
 
 /** The colour group of the user's own ONNX files (measured with calibrate --onnx), beside the catalog's spaces. */
-export const FILE_GROUP = 'your ONNX files';
+const FILE_GROUP = 'your ONNX files';
 const FILE_COLOR = '#17becf';
 
 /** The colour group of a network: its search space's label, or the files' group. */

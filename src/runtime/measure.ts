@@ -9,7 +9,7 @@ import { openSession, type SessionSettings } from './session.js';
 import { timeInference, type Timing } from './timing.js';
 
 /** Seed of the random inputs: every network sees the same input sequence, whatever order it is measured in. */
-export const INPUT_SEED = 1;
+const INPUT_SEED = 1;
 
 /** Seed of the random weights networks without a checkpoint get: latency depends on their scale, not their values. */
 export const WEIGHT_SEED = 0;

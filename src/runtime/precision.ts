@@ -8,7 +8,7 @@ import { check } from '../errors.js';
 import type { Engine } from './engine.js';
 
 /** Samples a calibration batch holds when the user gives no calibration data. */
-export const RANDOM_CALIBRATION_SAMPLES = 32;
+const RANDOM_CALIBRATION_SAMPLES = 32;
 /** Seed of the random calibration inputs. */
 export const CALIBRATION_SEED = 7;
 /** Samples per ONNX Runtime call while calibrating. */

@@ -63,7 +63,7 @@ function lerp(a: number, b: number, t: number): number {
 }
 
 /** `np.quantile(xs, q)` with NumPy's default 'linear' method, for ascending-sorted `sorted`. */
-export function sortedQuantile(sorted: readonly number[], q: number): number {
+function sortedQuantile(sorted: readonly number[], q: number): number {
   const position = q * (sorted.length - 1);
   const below = Math.floor(position);
   const above = Math.min(below + 1, sorted.length - 1);

@@ -75,7 +75,7 @@ function isRowMajor(size: readonly number[], stride: readonly number[]): boolean
  * several keys (tied weights) and zero strides (torch.save keeps expand() views) decode some elements more than once;
  * a hostile file makes thousands of keys view one storage, or a stride-0 view of one element claim 2^28 elements.
  */
-export const MAX_DECODES_PER_STORED_ELEMENT = 4;
+const MAX_DECODES_PER_STORED_ELEMENT = 4;
 
 /** Decoded elements left before a checkpoint has expanded beyond its bound; shared by all tensors of one file. */
 class DecodeBudget {
@@ -189,7 +189,7 @@ function toCheckpoint(top: unknown, fileName: string, storedElements: number): T
 }
 
 /** Most bytes the deflated entries of a zip checkpoint may inflate to, per byte of the file. */
-export const MAX_INFLATED_PER_FILE_BYTE = 4;
+const MAX_INFLATED_PER_FILE_BYTE = 4;
 
 /**
  * Reads a zip's central directory and returns a lazy entry reader. Written here rather than using fflate's unzipSync

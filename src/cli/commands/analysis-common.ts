@@ -41,7 +41,7 @@ export function addAnalysisOptions(command: Command): Command {
 }
 
 /** Parses an accuracy given as a fraction (0.8) or a percentage (80%). */
-export function parseAccuracyFloor(text: string): number {
+function parseAccuracyFloor(text: string): number {
   const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(%?)\s*$/.exec(text);
   const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
   check(value >= 0 && value <= 1, `cannot read accuracy '${text}': write a fraction in 0..1 (0.8) or a percentage (80%)`);

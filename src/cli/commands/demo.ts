@@ -10,7 +10,7 @@ import { printJson } from '../format.js';
 import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 
 /** The networks of the original main_run_dummy.py: three reference ResNets and law s1/s3/s6 members of one space. */
-export const DEMO_NETWORKS: readonly NetworkRef[] = [
+const DEMO_NETWORKS: readonly NetworkRef[] = [
   { model: 'ResNet18' },
   { model: 'ResNet101' },
   { model: 'ResNet152' },

@@ -18,10 +18,10 @@ import { printJson } from '../format.js';
 import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
 
 /** The networks main_run_model.py highlights: selMACCNets (MacBook Pro) then selPICNets (Raspberry Pi), 64 once. */
-export const HIGHLIGHTED_NETWORKS: readonly number[] = [...new Set([1552, 1420, 1449, 851, 771, 64, 687, 611, 450, 405, 306, 349, 64])];
+const HIGHLIGHTED_NETWORKS: readonly number[] = [...new Set([1552, 1420, 1449, 851, 771, 64, 687, 611, 450, 405, 306, 349, 64])];
 
 /** The checkpoint file main_run_model.py loads for a run id. */
-export function checkpointPath(modelsDir: string, runid: string): string {
+function checkpointPath(modelsDir: string, runid: string): string {
   return join(modelsDir, `${runid}_ckpt.t7`);
 }
 

@@ -2,7 +2,7 @@ import type { GraphBuilder, Value } from '../../graph/graph.js';
 import { child, poolLinearHead, type BlockOut } from './common.js';
 
 /** kuangliu densenet.Bottleneck: BN-ReLU-conv1x1 to 4*growth, BN-ReLU-conv3x3 to growth, concatenated before its input. */
-export function denseBottleneck(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, growthRate: number): BlockOut {
+function denseBottleneck(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, growthRate: number): BlockOut {
   const m = (name: string) => child(prefix, name);
   let out = b.conv(m('conv1'), b.relu(b.bn(m('bn1'), x)), 4 * growthRate, 1, { bias: false });
   out = b.conv(m('conv2'), b.relu(b.bn(m('bn2'), out)), growthRate, 3, { padding: 1, bias: false });
@@ -16,7 +16,7 @@ export function transition(b: GraphBuilder, prefix: string, x: Value, outPlanes:
 }
 
 /** DenseNet `_make_dense_layers`: `nblock` dense bottlenecks in nn.Sequential `prefix`. */
-export function denseLayers(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, growthRate: number, nblock: number): BlockOut {
+function denseLayers(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, growthRate: number, nblock: number): BlockOut {
   let cur: BlockOut = { out: x, outPlanes: inPlanes };
   for (let i = 0; i < nblock; i++) cur = denseBottleneck(b, child(prefix, i), cur.out, cur.outPlanes, growthRate);
   return cur;

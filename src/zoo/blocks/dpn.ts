@@ -15,7 +15,7 @@ export interface DpnSpec {
  * kuangliu dpn.Bottleneck: 1x1, grouped (32) 3x3 with `stride`, 1x1 to outPlanes + denseDepth. Its first
  * `outPlanes` channels are added to the shortcut's (residual path); the rest of both are concatenated (dense path).
  */
-export function dpnBottleneck(
+function dpnBottleneck(
   b: GraphBuilder,
   prefix: string,
   x: Value,

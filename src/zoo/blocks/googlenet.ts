@@ -20,7 +20,7 @@ function convBnReluSeq(b: GraphBuilder, prefix: string, x: Value, convs: readonl
 }
 
 /** kuangliu googlenet.Inception: four branches b1..b4 (the 5x5 branch as two 3x3 convs), concatenated; ReLUs and the branch max-pool are modules. */
-export function inception(b: GraphBuilder, prefix: string, x: Value, cfg: InceptionCfg): BlockOut {
+function inception(b: GraphBuilder, prefix: string, x: Value, cfg: InceptionCfg): BlockOut {
   const [inPlanes, n1x1, n3x3red, n3x3, n5x5red, n5x5, poolPlanes] = cfg;
   check(x.shape[0] === inPlanes, `${prefix}: Inception expects ${inPlanes} input channels but gets ${x.shape[0]}; make each row's in_planes the previous row's n1x1+n3x3+n5x5+pool_planes`);
   const branch = (name: string) => child(prefix, name);

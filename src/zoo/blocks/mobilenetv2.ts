@@ -5,7 +5,7 @@ import { child, convBn, poolLinearHead, type BlockOut } from './common.js';
  * kuangliu mobilenetv2.Block: expand 1x1, depthwise 3x3 with `stride`, project 1x1. With stride 1 it adds the input
  * (through `shortcut.0`/`shortcut.1` conv+BN when the width changes); with stride 2 it has no residual.
  */
-export function mobileNetV2Block(
+function mobileNetV2Block(
   b: GraphBuilder,
   prefix: string,
   x: Value,

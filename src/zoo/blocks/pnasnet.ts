@@ -2,7 +2,7 @@ import type { GraphBuilder, Value } from '../../graph/graph.js';
 import { child, convBn, poolLinearHead, type BlockOut } from './common.js';
 
 /** kuangliu pnasnet.SepConv: `conv1` grouped by in_planes (kernel k, padding (k-1)/2) and `bn1`. */
-export function sepConv(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, outPlanes: number, kernel: number, stride: number): Value {
+function sepConv(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, outPlanes: number, kernel: number, stride: number): Value {
   return convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, outPlanes, kernel, { stride, padding: (kernel - 1) >> 1, groups: inPlanes });
 }
 

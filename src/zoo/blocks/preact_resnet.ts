@@ -40,7 +40,7 @@ export type Excite = (b: GraphBuilder, prefix: string, out: Value) => Value;
  * A kuangliu pre-activation block: relu(bn1(x)) feeds conv1 and, when the shape changes, the 1x1 `shortcut.0`;
  * every further conv_i runs on relu(bn_i(.)); the sum has no closing ReLU.
  */
-export function preActBlock(
+function preActBlock(
   b: GraphBuilder,
   type: PreActBlockType,
   prefix: string,

@@ -15,7 +15,7 @@ function shortcut(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, o
 }
 
 /** kuangliu resnet.BasicBlock (expansion 1): two 3x3 convs, the first with `stride`, plus the shortcut. */
-export function basicBlock(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, planes: number, stride: number): BlockOut {
+function basicBlock(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, planes: number, stride: number): BlockOut {
   const m = (name: string) => child(prefix, name);
   let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, planes, 3, { stride, padding: 1 }));
   out = convBn(b, m('conv2'), m('bn2'), out, planes, 3, { padding: 1 });
@@ -36,7 +36,7 @@ export const BASIC_BLOCK: ResidualBlock = { name: 'BasicBlock', apply: basicBloc
 export const BOTTLENECK: ResidualBlock = { name: 'Bottleneck', apply: bottleneck };
 
 /** ResNet `_make_layer`: `numBlocks` blocks in nn.Sequential `prefix`, the first with `stride`. */
-export function resnetLayer(
+function resnetLayer(
   b: GraphBuilder,
   prefix: string,
   block: ResidualBlock,

@@ -2,10 +2,10 @@ import type { GraphBuilder, Value } from '../../graph/graph.js';
 import { child, convBn, poolLinearHead, type BlockOut } from './common.js';
 
 /** ResNeXt's channel expansion: a block outputs 2 * cardinality * bottleneck_width channels. */
-export const RESNEXT_EXPANSION = 2;
+const RESNEXT_EXPANSION = 2;
 
 /** kuangliu resnext.Block: 1x1 to group width, grouped 3x3 with `stride`, 1x1 to twice that, plus the shortcut. */
-export function resnextBlock(
+function resnextBlock(
   b: GraphBuilder,
   prefix: string,
   x: Value,

@@ -6,7 +6,7 @@ import { PREACT_BLOCK, preActStages } from './preact_resnet.js';
  * senet's squeeze-and-excitation: F.avg_pool2d over the whole map, 1x1 convs `fc1` (to C/16, ReLU) and `fc2`
  * (back to C, sigmoid), then the map times that per-channel gate.
  */
-export function squeezeExcite(b: GraphBuilder, prefix: string, out: Value): Value {
+function squeezeExcite(b: GraphBuilder, prefix: string, out: Value): Value {
   const [channels, size] = out.shape as [number, number, number];
   let w = b.avgPool(out, size);
   w = b.relu(b.conv(child(prefix, 'fc1'), w, Math.floor(channels / 16), 1));

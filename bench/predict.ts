@@ -140,7 +140,13 @@ async function benchThirdParty(): Promise<void> {
   }
   const device = await loadMeasuredDevice(calibration);
   const model = fitLatencyModel(device.networks, device.device);
-  const rows = readJournal(journalPathFor(measured)).files.map((m) => {
+  const journal = readJournal(journalPathFor(measured));
+  // A model fit on 1-thread timings predicts 1-thread timings: both sets must be measured the same way.
+  const settings = (d: { readonly threads?: unknown; readonly graphOptimization?: unknown } | undefined) => JSON.stringify([d?.threads, d?.graphOptimization]);
+  if (settings(journal.devices[0]) !== settings(device.device.details)) {
+    console.log(`\nwarning: ${measured} was measured with threads/optimization ${settings(journal.devices[0])}, ${calibration} with ${settings(device.device.details)}; measure both the same way`);
+  }
+  const rows = journal.files.map((m) => {
     const features = latencyFeatures(loadOnnxFile(join(dir, m.file)).graph);
     const predictedMs = predictLatencyMs(model, features);
     return { file: m.file, meanMs: m.t_avg, medianMs: m.median, predictedMs, ape: Math.abs(predictedMs - m.median) / m.median, flagged: outOfRange(model, features).map((o) => o.feature) };

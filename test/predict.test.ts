@@ -16,7 +16,7 @@ import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
 import { evaluatePredictor, measuredNetworks, simulatedNoiseFloor } from '../src/predict/evaluate.js';
 import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
 import { budgetRegret, frontRecall, kendallTauB, predictionMetrics, type ScoredNetwork } from '../src/predict/metrics.js';
-import { fitLatencyModel, modelToJson, parseLatencyModel, predictLatencyMs, preferredFamily } from '../src/predict/model.js';
+import { fitLatencyModel, modelToJson, outOfRange, parseLatencyModel, predictLatencyMs, preferredFamily } from '../src/predict/model.js';
 import { nnls } from '../src/predict/nnls.js';
 import { onnxRuntimePlan, type OrtKernel } from '../src/predict/onnxruntime-plan.js';
 import { initWeights } from '../src/weights/init.js';
@@ -293,6 +293,17 @@ describe('latency model', () => {
     // The per-layer family still wins from the other start where it alone explains the latencies.
     const layerTimed = chooseCalibrationSet(50).map((index) => ({ index, features: features[index]!, latencyMs: exact(layerCosts, index) }));
     assert.equal(fitLatencyModel(layerTimed, { name: 'this machine', details: { onnxruntime: '1.30.0' } }).family, 'layers');
+  });
+
+  it('flags weight bytes beyond the calibration set whatever the family, as the features of its own family', () => {
+    const model = fitLatencyModel(
+      chooseCalibrationSet(20).map((index) => ({ index, features: features[index]!, latencyMs: exact(kernelCosts, index) })),
+      { name: 'this machine', details: { onnxruntime: '1.30.0' } },
+    );
+    assert.equal(model.family, 'onnxruntime');
+    const big = Float64Array.from(features[0]!, (v, j) => (['weights.bytes', 'ort.conv.macs'].includes(FEATURE_NAMES[j]!) ? 10 * model.ranges!.max[j]! + 1 : v));
+    assert.deepEqual(outOfRange(model, big).map((o) => o.feature).sort(), ['ort.conv.macs', 'weights.bytes']);
+    assert.deepEqual(outOfRange(model, features[model.calibration[0]!]!), []);
   });
 
   it('round-trips through its JSON file with the device record and feature family', () => {

@@ -193,16 +193,20 @@ export interface OutOfRange {
   readonly max: number;
 }
 
+/** Weight bytes: flagged beyond the calibration set in every family, as weights that outgrow the caches cost time no calibration network showed. */
+const WEIGHT_BYTES = FEATURE_NAMES.indexOf('weights.bytes');
+
 /**
- * The features of the model's family on which `features` exceeds every calibration network (a network the model never
- * saw the like of: how far to trust its prediction). Only the high side counts: each cost is proportional to its
- * feature, so a value between 0 and the calibrated minimum is an interpolation towards no cost, while one above the
- * maximum is an extrapolation. Empty for a model file without ranges.
+ * The features of the model's family (and the weight bytes, whatever the family) on which `features` exceeds every
+ * calibration network (a network the model never saw the like of: how far to trust its prediction). Only the high
+ * side counts: each cost is proportional to its feature, so a value between 0 and the calibrated minimum is an
+ * interpolation towards no cost, while one above the maximum is an extrapolation. Empty for a model file without ranges.
  */
 export function outOfRange(model: LatencyModel, features: FeatureVector): OutOfRange[] {
   const ranges = model.ranges;
   if (!ranges) return [];
-  return FEATURE_FAMILIES[model.family].columns
+  const columns = FEATURE_FAMILIES[model.family].columns;
+  return [...columns, ...(columns.includes(WEIGHT_BYTES) ? [] : [WEIGHT_BYTES])]
     .filter((j) => features[j]! > ranges.max[j]!)
     .map((j) => ({ feature: FEATURE_NAMES[j]!, value: features[j]!, min: ranges.min[j]!, max: ranges.max[j]! }));
 }

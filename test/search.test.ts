@@ -4,10 +4,12 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CATALOG } from '../src/catalog/catalog.js';
+import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { catalogAccuracies } from '../src/catalog/accuracy.js';
 import { loadAccuracyFile } from '../src/catalog/load-file.js';
 import { FP32 } from '../src/onnx/formats.js';
+import { latencyFeatures } from '../src/predict/features.js';
+import { fitLatencyModel, modelToJson } from '../src/predict/model.js';
 import { lawCandidate, lawCandidates } from '../src/search/candidates.js';
 import { constraintExcess, weightMemoryBytes } from '../src/search/constraints.js';
 import { deriveConstrainedLaw, deriveLaw } from '../src/search/derive.js';
@@ -213,4 +215,25 @@ test('bad input is one line naming the problem and the fix', () => {
   const other = runCli(['search', ...f.definition.slice(0, -4), '--max-weights', '32KiB', '--out', out]);
   assert.equal(other.status, 1);
   assert.match(other.stderr, /journal\.jsonl belongs to another search \(constraints: fp16 weights <= 65536 B vs fp32 weights <= 32768 B\); use another --out, or --force to set it aside and start over\n$/);
+});
+
+test('--measure: the latency model prefilters, a measurement on this machine confirms each network before it is proposed, journaled', () => {
+  const f = fixture();
+  // A model that promises every network runs in a microsecond: only the measurements can tell the slow one.
+  const optimist = fitLatencyModel([0, 1, 2, 3, 4].map((i) => ({ features: latencyFeatures(catalogGraph(CATALOG[i]!)), latencyMs: 0.001 })), { name: 'optimist', details: {} });
+  writeFileSync(join(f.dir, 'optimist.model.json'), JSON.stringify(modelToJson(optimist)));
+  writeFileSync(join(f.dir, 'two.json'), JSON.stringify([{ spacename: 'random_net_probenet_s', law: 's1', id: 0 }, { spacename: 'random_net_googlenet', law: 's1', id: 100 }]));
+  const out = join(f.dir, 'out');
+  const definition = ['--pool', join(f.dir, 'two.json'), '--prior', join(f.dir, 'prior.json'), '--latency-model', join(f.dir, 'optimist.model.json'), '--max-latency', '20ms', '--measure'];
+  const run = runCli(['search', ...definition, '--protocol', 'fixed', '--warmup', '1', '--runs', '3', '--out', out, '--trainer', f.trainer, '--train-budget', '2']);
+  assert.equal(run.status, 0, run.stderr);
+  const lines = journalLines(out) as (Line & { latencyMs?: number; predictedMs?: number; runs?: number; spacename?: string })[];
+  const measured = new Map(lines.filter((r) => r.type === 'latency').map((r) => [r.key!.split(':')[0], r]));
+  assert.deepEqual([...measured.keys()].sort(), ['random_net_googlenet', 'random_net_probenet_s']);
+  assert.ok(measured.get('random_net_googlenet')!.latencyMs! > 20 && measured.get('random_net_probenet_s')!.latencyMs! <= 20, JSON.stringify([...measured.values()]));
+  assert.ok([...measured.values()].every((r) => r.runs === 3 && r.predictedMs! < 0.01));
+  // Only the network that measured under the bound was trained; the other left the candidates.
+  assert.deepEqual(lines.filter((r) => r.type === 'proposal').map((r) => r.spacename), ['random_net_probenet_s']);
+  assert.match(run.stderr, /measured random_net_googlenet\/s1\/100: .* over the latency bound, dropped\n/);
+  assert.equal(readFileSync(join(f.dir, 'calls.log'), 'utf8').trim().split('\n').length, 1);
 });

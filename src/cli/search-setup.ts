@@ -35,13 +35,15 @@ export interface SearchDefinition {
   maxLatency?: string;
   latencyResults?: string;
   latencyModel?: string;
+  /** Measure each network live before it is proposed (the latency model prefilters). */
+  measure?: boolean;
   prior: string;
 }
 
 /** The keys of SearchDefinition, to pick them out of parsed options. */
 export const DEFINITION_KEYS = [
   'pool', 'space', 'law', 'ranges', 'ids', 'derive', 'deriveYield', 'format',
-  'maxWeights', 'maxActivations', 'maxFlops', 'maxLatency', 'latencyResults', 'latencyModel', 'prior',
+  'maxWeights', 'maxActivations', 'maxFlops', 'maxLatency', 'latencyResults', 'latencyModel', 'measure', 'prior',
 ] as const satisfies readonly (keyof SearchDefinition)[];
 
 /** Everything a search needs, built from its definition. */
@@ -88,6 +90,7 @@ async function latencySource(d: SearchDefinition): Promise<LatencySource | undef
     const results = await loadResults(d.latencyResults);
     return resultsLatency(catalogOnly(results.measurements, d.latencyResults, 'a search'), d.latencyResults);
   }
+  check(!d.measure || (d.latencyModel !== undefined && d.maxLatency !== undefined), '--measure confirms --max-latency on this machine and needs --latency-model to prefilter with (fit one with `iotnets calibrate --calibration-set` on this machine)');
   if (d.latencyModel !== undefined) return modelLatency(parseLatencyModel(readJsonFile(d.latencyModel, 'a latency model from `iotnets predict fit`'), d.latencyModel), d.latencyModel);
   check(d.maxLatency === undefined, '--max-latency needs a latency source: --latency-results FILE (or paper:raspi) or --latency-model FILE');
   return undefined;
@@ -190,7 +193,7 @@ export async function setUpSearch(d: SearchDefinition, progress: (line: string) 
     priorPoints: prior.points,
     identity: {
       constraints: describeSearchConstraints(constraints),
-      ...(latency ? { latency: latency.label } : {}),
+      ...(latency ? { latency: d.measure ? `${latency.label}, each proposal measured on this machine` : latency.label } : {}),
       prior: prior.label,
       candidates: evaluated.length,
       candidatesDigest: digest(evaluated.map((c) => c.key)),

@@ -52,20 +52,35 @@ export interface ResultRecord {
   readonly finishedAt: string;
 }
 
+/** A candidate's latency measured live on this machine (`measure`), confirming or refuting its predicted latency. */
+export interface LatencyRecord {
+  readonly type: 'latency';
+  readonly key: string;
+  /** Median of the protocol's kept runs, ms. */
+  readonly latencyMs: number;
+  readonly runs: number;
+  readonly protocol: string;
+  /** The latency predicted when the candidate was prefiltered, ms. */
+  readonly predictedMs?: number;
+  readonly measuredAt: string;
+}
+
 /** Any record of a search journal. */
-export type SearchRecord = SearchHeader | ProposalRecord | ResultRecord;
+export type SearchRecord = SearchHeader | ProposalRecord | ResultRecord | LatencyRecord;
 
 /** A search journal replayed: the header, every proposal and the result of each finished trial. */
 export interface SearchJournal {
   readonly header?: SearchHeader;
   readonly proposals: readonly ProposalRecord[];
   readonly results: ReadonlyMap<number, ResultRecord>;
+  /** Latencies measured live, by candidate key. */
+  readonly latencies: ReadonlyMap<string, LatencyRecord>;
 }
 
 /** A journal with nothing in it yet. */
-export const EMPTY_SEARCH_JOURNAL: SearchJournal = { proposals: [], results: new Map() };
+export const EMPTY_SEARCH_JOURNAL: SearchJournal = { proposals: [], results: new Map(), latencies: new Map() };
 
-const KINDS: ReadonlySet<string> = new Set(['search', 'proposal', 'result']);
+const KINDS: ReadonlySet<string> = new Set(['search', 'proposal', 'result', 'latency']);
 
 function checkRecord(record: unknown, where: string, journal: { header?: SearchHeader; proposals: ProposalRecord[] }): SearchRecord {
   check(typeof record === 'object' && record !== null && KINDS.has((record as { type?: string }).type ?? ''), `${where}: not a search record; is this an iotnets search journal?`);
@@ -73,6 +88,9 @@ function checkRecord(record: unknown, where: string, journal: { header?: SearchH
   if (r.type === 'search') {
     check(journal.header === undefined && journal.proposals.length === 0, `${where}: a second search header; the journal mixes two searches`);
     check(r.version === SEARCH_JOURNAL_VERSION, `${where}: search journal version ${String(r.version)}, this iotnets reads ${SEARCH_JOURNAL_VERSION}`);
+  } else if (r.type === 'latency') {
+    check(journal.header !== undefined, `${where}: a latency before the search header`);
+    check(typeof r.key === 'string' && typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs) && r.latencyMs > 0, `${where}: a latency record needs a key and a latency in ms > 0`);
   } else {
     check(journal.header !== undefined, `${where}: a ${r.type} before the search header`);
     check(Number.isInteger(r.trial) && r.trial >= 1, `${where}: trial must be a whole number >= 1`);
@@ -86,10 +104,12 @@ function checkRecord(record: unknown, where: string, journal: { header?: SearchH
 export function replaySearchRecords(records: readonly { value: unknown; line: number }[], source: string): SearchJournal {
   const journal: { header?: SearchHeader; proposals: ProposalRecord[] } = { proposals: [] };
   const results = new Map<number, ResultRecord>();
+  const latencies = new Map<string, LatencyRecord>();
   for (const { value, line } of records) {
     const where = `${source} line ${line}`;
     const record = checkRecord(value, where, journal);
     if (record.type === 'search') journal.header = record;
+    else if (record.type === 'latency') latencies.set(record.key, record);
     else if (record.type === 'proposal') {
       check(!journal.proposals.some((p) => p.trial === record.trial), `${where}: trial ${record.trial} proposed twice`);
       journal.proposals.push(record);
@@ -99,7 +119,7 @@ export function replaySearchRecords(records: readonly { value: unknown; line: nu
       results.set(record.trial, record);
     }
   }
-  return { ...(journal.header ? { header: journal.header } : {}), proposals: journal.proposals, results };
+  return { ...(journal.header ? { header: journal.header } : {}), proposals: journal.proposals, results, latencies };
 }
 
 /** Trials proposed but without a result: running elsewhere (ask/tell) or cut short by a kill. */

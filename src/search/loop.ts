@@ -1,5 +1,7 @@
 import { check, field } from '../errors.js';
-import { pendingTrials, type ProposalRecord, type ResultRecord, type SearchJournal, type SearchRecord } from './journal.js';
+import { pendingTrials, type LatencyRecord, type ProposalRecord, type ResultRecord, type SearchJournal, type SearchRecord } from './journal.js';
+import type { Candidate } from './candidates.js';
+import type { LatencyMeter } from './latency.js';
 import type { Proposal, Study } from './study.js';
 
 /** How one training ended: an accuracy (a fraction), or an error with the end of the trainer's stderr. */
@@ -23,6 +25,8 @@ export interface RecordSink {
 /** What the loop reports as it goes. */
 export interface LoopEvents {
   proposed?(trial: ProposalRecord): void;
+  /** A candidate's latency was measured; `feasible` says whether it stays a candidate. */
+  measured?(candidate: Candidate, record: LatencyRecord, feasible: boolean): void;
   finished?(trial: ProposalRecord, result: ResultRecord, spent: number): void;
 }
 
@@ -37,6 +41,8 @@ export interface LoopOptions {
   readonly now?: () => string;
   readonly signal?: AbortSignal;
   readonly events?: LoopEvents;
+  /** Measures each network before it is proposed (its latency bound confirmed on the device). */
+  readonly meter?: LatencyMeter;
 }
 
 /** The proposal record of trial `trial`. */
@@ -62,8 +68,9 @@ export function resultRecord(trial: number, outcome: TrainOutcome, finishedAt: s
   return { type: 'result', trial, ...outcome, finishedAt };
 }
 
-/** Tells the study every finished trial of the journal; returns how many count against the budget. */
+/** Tells the study every measured latency and every finished trial of the journal; returns how many trials count against the budget. */
 export function replayJournal(study: Study, journal: SearchJournal, retryFailed = false): number {
+  for (const l of journal.latencies.values()) study.measure(l.key, l.latencyMs);
   let spent = 0;
   for (const p of journal.proposals) {
     const r = journal.results.get(p.trial);
@@ -72,6 +79,34 @@ export function replayJournal(study: Study, journal: SearchJournal, retryFailed 
     spent += 1;
   }
   return spent;
+}
+
+/**
+ * The next network to train, outside `pending`: with a meter, the best proposal is measured first (the measurement
+ * appended to the journal) and replaced by the next best while its measured latency misses the bound.
+ */
+export async function askMeasured(
+  study: Study,
+  pending: ReadonlySet<string>,
+  sink: RecordSink,
+  o: { meter?: LatencyMeter; now?: () => string; signal?: AbortSignal; events?: LoopEvents },
+): Promise<Proposal | undefined> {
+  for (;;) {
+    const [next] = study.ask(1, pending);
+    if (!next || !o.meter || study.measured(next.candidate.key) || o.signal?.aborted) return next;
+    const live = await o.meter.measure(next.candidate, o.signal);
+    const c = next.candidate;
+    const record: LatencyRecord = {
+      type: 'latency',
+      key: c.key,
+      ...live,
+      ...(c.latencyMs !== undefined ? { predictedMs: c.latencyMs } : {}),
+      measuredAt: (o.now ?? (() => new Date().toISOString()))(),
+    };
+    sink.append(record);
+    study.measure(c.key, live.latencyMs);
+    o.events?.measured?.(c, record, study.measured(c.key));
+  }
 }
 
 /** The next trial number of a journal (trials count from 1). */
@@ -101,8 +136,8 @@ export async function runSearchLoop(study: Study, journal: SearchJournal, sink: 
     while (running.size < o.parallel && spent + running.size < o.budget) {
       let proposal = resumed.shift();
       if (!proposal) {
-        const [next] = study.ask(1, runningKeys());
-        if (!next) break;
+        const next = await askMeasured(study, runningKeys(), sink, { ...o, now, signal: abort.signal });
+        if (!next || abort.signal.aborted) break;
         proposal = proposalRecord(trial++, next, now());
         sink.append(proposal);
         o.events?.proposed?.(proposal);

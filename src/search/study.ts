@@ -10,6 +10,8 @@ import type { AccuracySurrogate } from './surrogate.js';
 /** A candidate with its latency on the target device and whether it meets the constraints. */
 export interface EvaluatedCandidate extends SizedCandidate {
   readonly latencyMs?: number;
+  /** The latency was measured live on this machine (else it is the latency source's). */
+  readonly latencyMeasured?: boolean;
   readonly weightBytes: number;
   readonly feasible: boolean;
 }
@@ -59,7 +61,7 @@ const CONTENDERS = 400;
  * every training told so far; `ask` proposes the next networks to train by expected improvement.
  */
 export class Study {
-  readonly feasible: readonly EvaluatedCandidate[];
+  private prefiltered: EvaluatedCandidate[];
   private readonly known = new Map<string, number>();
   private readonly trained = new Map<string, number>();
   private readonly failed = new Set<string>();
@@ -75,12 +77,34 @@ export class Study {
     knownAccuracy: (c: Candidate) => number | undefined,
   ) {
     check(candidates.length > 0, `there are no candidates: give ${field('pool')}, ${field('space')}/${field('law')}, ${field('ranges')} or ${field('derive')}`);
-    this.feasible = candidates.filter((c) => c.feasible);
-    if (this.feasible.length === 0) throw noFeasibleError(candidates.map((c) => ({ size: c.size, latencyMs: c.latencyMs })), constraints);
+    this.prefiltered = candidates.filter((c) => c.feasible);
+    if (this.prefiltered.length === 0) throw noFeasibleError(candidates.map((c) => ({ size: c.size, latencyMs: c.latencyMs })), constraints);
     for (const c of this.feasible) {
       const accuracy = knownAccuracy(c);
       if (accuracy !== undefined) this.known.set(c.key, accuracy);
     }
+  }
+
+  /** The candidates that meet the constraints (by their latency source, or measured where measured). */
+  get feasible(): readonly EvaluatedCandidate[] {
+    return this.prefiltered;
+  }
+
+  /** Whether candidate `key`'s latency has been measured. */
+  measured(key: string): boolean {
+    return this.prefiltered.some((c) => c.key === key && c.latencyMeasured === true);
+  }
+
+  /**
+   * Records candidate `key`'s latency as measured on the device: it replaces the prediction, and a candidate over the
+   * latency bound leaves the feasible set (it is never proposed).
+   */
+  measure(key: string, latencyMs: number): void {
+    this.prefiltered = this.prefiltered.flatMap((c) => {
+      if (c.key !== key) return [c];
+      const candidate = { ...c, latencyMs, latencyMeasured: true, feasible: meetsSearchConstraints(c.size, latencyMs, this.constraints) };
+      return candidate.feasible ? [candidate] : [];
+    });
   }
 
   /** Records a finished training of candidate `key`: its accuracy, or undefined for a failed trial. */

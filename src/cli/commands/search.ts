@@ -8,11 +8,11 @@ import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { check } from '../../errors.js';
 import { writeFileAtomic } from '../../io/files-node.js';
-import { candidateLabel } from '../../search/candidates.js';
+import { candidateLabel, type Candidate } from '../../search/candidates.js';
 import { openSearchJournal, readSearchJournal, searchJournalPath, writeNetworkFiles, writeTrialFiles, type NetworkFiles } from '../../search/files-node.js';
 import { identityDifferences, pendingTrials, SEARCH_JOURNAL_VERSION, type ProposalRecord, type SearchHeader, type SearchJournal } from '../../search/journal.js';
 import type { Journal } from '../../io/journal-file.js';
-import { nextTrial, proposalRecord, replayJournal, resultRecord, runSearchLoop } from '../../search/loop.js';
+import { askMeasured, nextTrial, proposalRecord, replayJournal, resultRecord, runSearchLoop } from '../../search/loop.js';
 import { memoryTable, type KnownNetwork } from '../../search/memory-table.js';
 import type { RankedCandidate } from '../../search/study.js';
 import { crossValidate } from '../../search/surrogate.js';
@@ -25,8 +25,11 @@ import { formatDuration } from '../progress.js';
 import { withFlags } from '../flags.js';
 import { parseInteger } from '../network-options.js';
 import { DEFINITION_KEYS, setUpSearch, type SearchDefinition, type SearchSetup } from '../search-setup.js';
+import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
+import { runtimeMeter, type LatencyMeter } from '../../search/latency.js';
+import type { LatencyRecord } from '../../search/journal.js';
 
-interface SearchOptions extends SearchDefinition {
+interface SearchOptions extends SearchDefinition, MeasurementOptions {
   out: string;
   table?: boolean;
   cv?: boolean;
@@ -84,6 +87,7 @@ function addDefinitionOptions(command: Command): Command {
     .option('--max-latency <time>', 'latency budget on the device, e.g. 10ms')
     .option('--latency-results <file>', 'latency by network from a results file (or paper:raspi, paper:macbook)')
     .option('--latency-model <file>', 'latency predicted by a model from `calibrate --calibration-set` or `predict fit`')
+    .option('--measure', 'measure each network on this machine before proposing it (--latency-model prefilters; --protocol and friends say how)')
     .option('--prior <file|none>', "accuracies the surrogate starts from: 'paper' (the built-in NetConfigs.json), a NetConfigs.json-format file or CSV/JSON mapping, or 'none'", PAPER_ACCURACY);
 }
 
@@ -128,7 +132,7 @@ function rankingTable(rows: readonly RankedCandidate[], setup: SearchSetup): str
       r.standing === 'known' || r.standing === 'trained' ? percent(r.accuracy) : `${percent(r.accuracy)} ± ${(2 * r.std * 100).toFixed(2)}`,
       r.standing === 'open' ? 'predicted' : r.standing,
       formatBytes(r.candidate.weightBytes),
-      r.candidate.latencyMs !== undefined ? formatLatency(r.candidate.latencyMs) : '',
+      r.candidate.latencyMs !== undefined ? `${formatLatency(r.candidate.latencyMs)}${r.candidate.latencyMeasured ? ' measured' : ''}` : '',
       r.candidate.size.stateDictElements,
     ]),
   );
@@ -143,7 +147,8 @@ function writeWinners(dir: string, rows: readonly RankedCandidate[]): string[] {
 }
 
 function trainedEntries(setup: SearchSetup, journal: SearchJournal) {
-  const byKey = new Map(setup.study.candidates.map((c) => [c.key, c]));
+  // Feasible candidates last: they carry a measured latency where there is one.
+  const byKey = new Map([...setup.study.candidates, ...setup.study.feasible].map((c) => [c.key, c]));
   return journal.proposals.flatMap((p) => {
     const r = journal.results.get(p.trial);
     if (!r) return [];
@@ -220,6 +225,16 @@ async function report(o: SearchOptions, setup: SearchSetup, journal: SearchJourn
   if (winners.length > 0) console.log(`args and ONNX of the best known or trained networks: ${winners.join(', ')} (seeded random weights: train them, then \`iotnets export --weights\`)`);
 }
 
+/** The live meter of a search defined with --measure: ONNX Runtime on this machine, with the measurement options. */
+async function meterOf(o: SearchOptions, definition: SearchDefinition): Promise<LatencyMeter | undefined> {
+  if (!definition.measure) return undefined;
+  const { settings, protocol } = parseMeasurementOptions(o);
+  return runtimeMeter({ engine: await nodeEngine(), settings, protocol }, 'this machine');
+}
+
+const measuredNote = (c: Candidate, r: LatencyRecord, feasible: boolean) =>
+  note(`measured ${candidateLabel(c)}: ${formatLatency(r.latencyMs)} (predicted ${r.predictedMs !== undefined ? formatLatency(r.predictedMs) : '?'}): ${feasible ? 'meets the latency bound' : 'over the latency bound, dropped'}`);
+
 async function runSearch(o: SearchOptions): Promise<void> {
   if (o.table) return printMemoryTable(o);
   const budget = parseInteger(o.trainBudget, '--train-budget');
@@ -234,12 +249,13 @@ async function runSearch(o: SearchOptions): Promise<void> {
     console.log(`surrogate on ${setup.identity.prior}, ${cv.folds}-fold cross-validated: Spearman ${cv.spearman.toFixed(3)}, MAE ${(cv.mae * 100).toFixed(2)} points`);
     return;
   }
+  const meter = await meterOf(o, definition);
   const { writer, journal } = journalFor(o, setup, definition);
   try {
     if (o.trainer === undefined) {
       replayJournal(setup.study, journal);
-      await report(o, setup, journal);
-      const [next] = setup.study.ask(1, new Set(pendingTrials(journal).map((p) => p.key)));
+      const next = await askMeasured(setup.study, new Set(pendingTrials(journal).map((p) => p.key)), writer, { ...(meter ? { meter } : {}), events: { measured: measuredNote } });
+      await report(o, setup, readSearchJournal(o.out));
       if (next && !o.json) {
         console.log(`next to train: ${candidateLabel(next.candidate)} (predicted ${percent(next.mean)} ± ${(2 * next.std * 100).toFixed(2)}); train with --trainer CMD, or hand it out with \`search ask --out ${o.out}\``);
       }
@@ -256,7 +272,9 @@ async function runSearch(o: SearchOptions): Promise<void> {
         parallel,
         retryFailed: o.retryFailed === true,
         signal,
+        ...(meter ? { meter } : {}),
         events: {
+          measured: measuredNote,
           proposed: (p) => note(`trial ${p.trial}: training ${candidateLabel({ ...p, space: p.spacename })} (predicted ${percent(p.predicted.mean)} ± ${(2 * p.predicted.std * 100).toFixed(2)})`),
           finished: (p, r, spent) => {
             finished += 1;
@@ -277,6 +295,18 @@ async function runSearch(o: SearchOptions): Promise<void> {
   await report(o, setup, readSearchJournal(o.out));
 }
 
+/** Up to `count` proposals, each measured before it is handed out (a batch measured one by one, each excluded from the next pick). */
+async function askEachMeasured(setup: SearchSetup, pending: Set<string>, writer: Journal, meter: LatencyMeter, count: number) {
+  const proposals = [];
+  while (proposals.length < count) {
+    const next = await askMeasured(setup.study, pending, writer, { meter, events: { measured: measuredNote } });
+    if (!next) break;
+    proposals.push(next);
+    pending.add(next.candidate.key);
+  }
+  return proposals;
+}
+
 /** `iotnets search ask`: hands out the next networks to train (args and ONNX written), recording them in the journal. */
 async function ask(o: SearchOptions & { count: string }, command: Command): Promise<void> {
   const journal0 = readSearchJournal(o.out);
@@ -284,6 +314,7 @@ async function ask(o: SearchOptions & { count: string }, command: Command): Prom
   check(given || journal0.header, `${o.out} holds no search yet: give its definition (--pool or --space, constraints, latency source) the first time`);
   const definition = given ? definitionOf(o) : (journal0.header!.definition as unknown as SearchDefinition);
   const setup = await setUpSearch(definition, note);
+  const meter = await meterOf(o, definition);
   const { writer, journal } = journalFor(o, setup, definition);
   let handed: { record: ProposalRecord; files: NetworkFiles }[];
   try {
@@ -291,7 +322,7 @@ async function ask(o: SearchOptions & { count: string }, command: Command): Prom
     const pending = pendingTrials(journal);
     const count = parseInteger(o.count, '--count');
     check(count >= 1, `--count must be at least 1, got ${count}`);
-    const proposals = setup.study.ask(count, new Set(pending.map((p) => p.key)));
+    const proposals = meter ? await askEachMeasured(setup, new Set(pending.map((p) => p.key)), writer, meter, count) : setup.study.ask(count, new Set(pending.map((p) => p.key)));
     check(proposals.length > 0, `every feasible candidate is known, trained or pending (${pending.length} pending); tell their results or add candidates`);
     let trial = nextTrial(journal);
     handed = proposals.map((p) => {
@@ -350,7 +381,8 @@ export function register(program: Command): void {
     .option('--cv', "print the surrogate's cross-validated Spearman and MAE on the prior")
     .option('--json', 'print JSON')
     .action(runSearch);
-  addDefinitionOptions(search.command('ask').description('hand out the next candidates to train (writes their args and ONNX); record results with `search tell`'))
+  addMeasurementOptions(search);
+  addMeasurementOptions(addDefinitionOptions(search.command('ask').description('hand out the next candidates to train (writes their args and ONNX); record results with `search tell`')))
     .option('--out <dir>', 'the search directory', 'out/search')
     .option('-n, --count <n>', 'how many candidates to hand out', '1')
     .option('--force', "set another search's journal in --out aside and start over")

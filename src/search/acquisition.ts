@@ -20,33 +20,43 @@ export function expectedImprovement(mean: number, std: number, best: number): nu
   return (mean - best) * normalCdf(z) + std * normalPdf(z);
 }
 
-/** One proposal: the candidate (posterior index) and its score when it was chosen. */
+/** Probability that a value with posterior `mean` and `std` exceeds `best` (the mean itself when nothing is known yet). */
+export function probabilityOfImprovement(mean: number, std: number, best: number): number {
+  if (!Number.isFinite(best)) return mean;
+  if (std <= 1e-12) return mean > best ? 1 : 0;
+  return normalCdf((mean - best) / std);
+}
+
+/** One proposal: the candidate (posterior index) and its scores when it was chosen. */
 export interface Pick {
   readonly index: number;
   readonly mean: number;
   readonly std: number;
+  readonly probabilityOfImprovement: number;
   readonly expectedImprovement: number;
 }
 
 /**
- * Up to `count` candidates among `eligible` to train next, by expected improvement over `best` of the accuracy a
- * training would show (the latent doubt plus the training noise: the best network is the one whose trained accuracy is
- * highest, noise included). After each pick the
- * posterior believes the pick lands at its mean (kriging believer): its neighbours' doubt shrinks, so a batch spreads
- * over regions instead of piling onto one. A batch of more than one modifies the posterior.
+ * Up to `count` candidates among `eligible` to train next, by the probability that the accuracy a training would show
+ * (the latent doubt plus the training noise) beats `best`, then by expected improvement. Probability rather than
+ * expected improvement: the aim is to find the best network, and on the paper's catalog (bench:search, 15 splits)
+ * expected improvement's reward for large doubt tried unusual networks that rarely won (found at T=3 78.7% vs 79.8%,
+ * T=10 95.5% vs 96.8%). After each pick the posterior believes the pick lands at its mean (kriging believer): its
+ * neighbours' doubt shrinks, so a batch spreads over regions instead of piling onto one. A batch of more than one
+ * modifies the posterior.
  */
-export function pickByExpectedImprovement(posterior: CandidatePosterior, eligible: readonly number[], best: number, count: number): Pick[] {
+export function pickByImprovement(posterior: CandidatePosterior, eligible: readonly number[], best: number, count: number): Pick[] {
   const picks: Pick[] = [];
   const left = new Set(eligible);
+  const better = (a: Pick, b: Pick) =>
+    a.probabilityOfImprovement !== b.probabilityOfImprovement ? a.probabilityOfImprovement > b.probabilityOfImprovement : a.expectedImprovement !== b.expectedImprovement ? a.expectedImprovement > b.expectedImprovement : a.mean > b.mean;
   while (picks.length < count && left.size > 0) {
     let chosen: Pick | undefined;
     for (const i of left) {
       const mean = posterior.mean[i]!;
       const std = posterior.predictiveStd(i);
-      const ei = expectedImprovement(mean, std, best);
-      if (!chosen || ei > chosen.expectedImprovement || (ei === chosen.expectedImprovement && mean > chosen.mean)) {
-        chosen = { index: i, mean, std, expectedImprovement: ei };
-      }
+      const pick = { index: i, mean, std, probabilityOfImprovement: probabilityOfImprovement(mean, std, best), expectedImprovement: expectedImprovement(mean, std, best) };
+      if (!chosen || better(pick, chosen)) chosen = pick;
     }
     picks.push(chosen!);
     left.delete(chosen!.index);

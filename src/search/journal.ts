@@ -34,7 +34,8 @@ export interface ProposalRecord {
   readonly law?: string | Ranges;
   readonly id?: number;
   readonly args: Args;
-  readonly predicted: { readonly mean: number; readonly std: number; readonly expectedImprovement: number };
+  /** What the surrogate expected when the network was proposed (probabilityOfImprovement absent in older journals). */
+  readonly predicted: { readonly mean: number; readonly std: number; readonly probabilityOfImprovement?: number; readonly expectedImprovement: number };
   readonly latencyMs?: number;
   readonly memoryBytes: number;
   readonly proposedAt: string;

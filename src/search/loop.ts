@@ -56,7 +56,7 @@ export function proposalRecord(trial: number, p: Proposal, proposedAt: string): 
     ...(c.law !== undefined ? { law: c.law } : {}),
     ...(c.id !== undefined ? { id: c.id } : {}),
     args: c.args,
-    predicted: { mean: p.mean, std: p.std, expectedImprovement: p.expectedImprovement },
+    predicted: { mean: p.mean, std: p.std, probabilityOfImprovement: p.probabilityOfImprovement, expectedImprovement: p.expectedImprovement },
     ...(c.latencyMs !== undefined ? { latencyMs: c.latencyMs } : {}),
     memoryBytes: c.weightBytes,
     proposedAt,

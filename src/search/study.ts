@@ -1,6 +1,6 @@
 import { check, field } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
-import { pickByExpectedImprovement } from './acquisition.js';
+import { pickByImprovement } from './acquisition.js';
 import type { Candidate } from './candidates.js';
 import { meetsSearchConstraints, noFeasibleError, weightMemoryBytes, type SearchConstraints } from './constraints.js';
 import type { LatencySource } from './latency.js';
@@ -37,6 +37,7 @@ export interface Proposal {
   readonly candidate: EvaluatedCandidate;
   readonly mean: number;
   readonly std: number;
+  readonly probabilityOfImprovement: number;
   readonly expectedImprovement: number;
 }
 
@@ -145,10 +146,11 @@ export class Study {
   ask(count: number, pending: ReadonlySet<string> = new Set()): Proposal[] {
     const { pool, posterior } = this.conditioned(pending);
     const eligible = pool.flatMap((c, i) => (this.isOpen(c, pending) ? [i] : []));
-    return pickByExpectedImprovement(posterior, eligible, this.incumbent(), count).map((p) => ({
+    return pickByImprovement(posterior, eligible, this.incumbent(), count).map((p) => ({
       candidate: pool[p.index]!,
       mean: p.mean,
       std: p.std,
+      probabilityOfImprovement: p.probabilityOfImprovement,
       expectedImprovement: p.expectedImprovement,
     }));
   }

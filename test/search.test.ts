@@ -222,18 +222,18 @@ test('--measure: the latency model prefilters, a measurement on this machine con
   // A model that promises every network runs in a microsecond: only the measurements can tell the slow one.
   const optimist = fitLatencyModel([0, 1, 2, 3, 4].map((i) => ({ features: latencyFeatures(catalogGraph(CATALOG[i]!)), latencyMs: 0.001 })), { name: 'optimist', details: {} });
   writeFileSync(join(f.dir, 'optimist.model.json'), JSON.stringify(modelToJson(optimist)));
-  writeFileSync(join(f.dir, 'two.json'), JSON.stringify([{ spacename: 'random_net_probenet_s', law: 's1', id: 0 }, { spacename: 'random_net_googlenet', law: 's1', id: 100 }]));
+  writeFileSync(join(f.dir, 'two.json'), JSON.stringify([{ spacename: 'random_net_probenet_s', law: 's1', id: 0 }, { spacename: 'random_net_densenet', law: 's1', id: 100 }]));
   const out = join(f.dir, 'out');
-  const definition = ['--pool', join(f.dir, 'two.json'), '--prior', join(f.dir, 'prior.json'), '--latency-model', join(f.dir, 'optimist.model.json'), '--max-latency', '20ms', '--measure'];
+  const definition = ['--pool', join(f.dir, 'two.json'), '--prior', join(f.dir, 'prior.json'), '--latency-model', join(f.dir, 'optimist.model.json'), '--max-latency', '5ms', '--measure'];
   const run = runCli(['search', ...definition, '--protocol', 'fixed', '--warmup', '1', '--runs', '3', '--out', out, '--trainer', f.trainer, '--train-budget', '2']);
   assert.equal(run.status, 0, run.stderr);
   const lines = journalLines(out) as (Line & { latencyMs?: number; predictedMs?: number; runs?: number; spacename?: string })[];
   const measured = new Map(lines.filter((r) => r.type === 'latency').map((r) => [r.key!.split(':')[0], r]));
-  assert.deepEqual([...measured.keys()].sort(), ['random_net_googlenet', 'random_net_probenet_s']);
-  assert.ok(measured.get('random_net_googlenet')!.latencyMs! > 20 && measured.get('random_net_probenet_s')!.latencyMs! <= 20, JSON.stringify([...measured.values()]));
+  assert.deepEqual([...measured.keys()].sort(), ['random_net_densenet', 'random_net_probenet_s']);
+  assert.ok(measured.get('random_net_densenet')!.latencyMs! > 5 && measured.get('random_net_probenet_s')!.latencyMs! <= 5, JSON.stringify([...measured.values()]));
   assert.ok([...measured.values()].every((r) => r.runs === 3 && r.predictedMs! < 0.01));
   // Only the network that measured under the bound was trained; the other left the candidates.
   assert.deepEqual(lines.filter((r) => r.type === 'proposal').map((r) => r.spacename), ['random_net_probenet_s']);
-  assert.match(run.stderr, /measured random_net_googlenet\/s1\/100: .* over the latency bound, dropped\n/);
+  assert.match(run.stderr, /measured random_net_densenet\/s1\/100: .* over the latency bound, dropped\n/);
   assert.equal(readFileSync(join(f.dir, 'calls.log'), 'utf8').trim().split('\n').length, 1);
 });

@@ -1,4 +1,4 @@
-import { check } from '../errors.js';
+import { check, IotnetsError } from '../errors.js';
 import { numel, type DType } from './tensor.js';
 
 /** A per-sample activation shape: [C, H, W] for feature maps, [F] for vectors (the batch dimension is implicit). */
@@ -85,7 +85,8 @@ function spatialOut(size: number, kernel: number, stride: number, before: number
 }
 
 function feature(shape: Shape, where: string): { c: number; h: number; w: number } {
-  check(shape.length === 3, () => `${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
+  // Hot (every op of every network built): a plain test, no message closure.
+  if (shape.length !== 3) throw new IotnetsError(`${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
   return { c: shape[0]!, h: shape[1]!, w: shape[2]! };
 }
 
@@ -96,11 +97,11 @@ function window(op: Window, input: Shape, where: string): Shape {
   const ceil = op.ceilMode === true;
   const oh = spatialOut(h, op.kernel[0], op.stride[0], op.padding[0], end[0], dilation[0], ceil);
   const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1], end[1], dilation[1], ceil);
-  check(
-    oh >= 1 && ow >= 1,
-    () => `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); ` +
-      'use a larger input or fewer downsampling stages',
-  );
+  if (oh < 1 || ow < 1) {
+    throw new IotnetsError(
+      `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); use a larger input or fewer downsampling stages`,
+    );
+  }
   return [c, oh, ow];
 }
 

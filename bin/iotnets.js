@@ -11,12 +11,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
 const entry = join(src, 'cli', 'main.ts');
 const cache = join(root, 'node_modules', '.cache', 'iotnets');
+/**
+ * CommonJS packages every start loads, put into the bundle: imported as packages, Node's scan of their CommonJS
+ * exports cost each start about 0.1 s (onnx-proto's generated code is 324 KB). What they require is loaded with require.
+ */
+const BUNDLED_PACKAGES = new Set(['onnx-proto', 'commander']);
 /** Bundles older than this are removed; younger ones may still be running in another process. */
 const STALE_BUNDLE_MS = 24 * 3600 * 1000;
 
-/** A name that changes whenever a source file is added, removed or edited. */
+/** A name that changes whenever a source file is added, removed or edited, or this file's build settings are. */
 function sourceStamp() {
-  let newest = statSync(src).mtimeMs;
+  let newest = Math.max(statSync(src).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
   let count = 0;
   for (const name of readdirSync(src, { recursive: true })) {
     newest = Math.max(newest, statSync(join(src, name)).mtimeMs);
@@ -26,7 +31,7 @@ function sourceStamp() {
 }
 
 /**
- * Bundles the CLI into `dir`, packages left external and lazy imports split into chunks. Every source file keeps its
+ * Bundles the CLI into `dir`, packages left external (but BUNDLED_PACKAGES) and lazy imports split into chunks. Every source file keeps its
  * own import.meta.url, so paths relative to a source (the page entry, the built-in data) resolve as they do under tsx.
  */
 async function bundle(dir) {
@@ -38,10 +43,17 @@ async function bundle(dir) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
     outdir: dir,
     logLevel: 'silent',
+    // For what the bundled CommonJS packages require (protobufjs, Node's modules).
+    banner: { js: "import { createRequire as iotnetsCreateRequire } from 'node:module'; const require = iotnetsCreateRequire(import.meta.url);" },
     plugins: [
+      {
+        name: 'packages-external-but-bundled',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => (BUNDLED_PACKAGES.has(args.path) ? undefined : { path: args.path, external: true }));
+        },
+      },
       {
         name: 'source-import-meta-url',
         setup(b) {

@@ -106,9 +106,12 @@ describe('a user\'s ONNX file on the command line', () => {
     assert.equal(memory.status, 0, memory.stderr);
     const front = JSON.parse(memory.stdout).front as { file: string; memoryBytes: number }[];
     assert.ok(front.length >= 1 && front.every((p) => PAPER_ONNX.models.some((m) => m.file === p.file)));
-    const report = runCli(['report', '--results', results, '--accuracy', table, '-k', '2', '--no-static', '-o', join(dir, 'mine.html')]);
+    const report = runCli(['report', '--results', results, '--accuracy', table, '-k', '2', '--highlight', `3,${byLatency[0]!.file}`, '--no-static', '-o', join(dir, 'mine.html')]);
     assert.equal(report.status, 0, report.stderr);
     assert.match(readFileSync(join(dir, 'mine.html'), 'utf8'), /your ONNX files/);
+    const unknown = runCli(['report', '--results', results, '--accuracy', table, '--highlight', 'resnet19.onnx', '--no-static', '-o', join(dir, 'never.html')]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /--highlight resnet19\.onnx: .* measured no file of that name/);
     const rows = [...accuracy].map(([file, acc]) => `${file},${acc}`);
     for (const [name, text, pattern] of [
       ['unknown.csv', `file,acc\n${rows.join('\n')}\nmobilenet_v9.onnx,0.7\n`, /entry 5 names mobilenet_v9\.onnx, which the results did not measure/],

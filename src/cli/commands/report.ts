@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseFormats } from '../../onnx/formats.js';
+import { check } from '../../errors.js';
 import { loadDevice } from '../../analysis/results-node.js';
 import {
   addAnalysisOptions,
@@ -25,6 +26,14 @@ interface ReportOptions extends AnalysisOptions {
   precision?: string;
 }
 
+/** The networks --highlight names: .onnx file names as given, the rest catalog indices and ranges. */
+function highlightList(text: string): (number | string)[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const files = parts.filter((p) => /\.onnx$/i.test(p));
+  const indices = parts.filter((p) => !files.includes(p));
+  return [...(indices.length > 0 ? parseIndexList(indices.join(','), 'highlight') : []), ...files];
+}
+
 /** `iotnets report`: a self-contained interactive HTML report and static SVG/PNG figures for one device or several. */
 export function register(program: Command): void {
   addPrecisionFrontsOption(addSelectionOption(addAnalysisOptions(program.command('report'))))
@@ -36,7 +45,7 @@ export function register(program: Command): void {
       [],
     )
     .option('--compare-accuracy <file>', 'accuracies for --compare (default: --accuracy, else acc in that file)')
-    .option('--highlight <indices>', "catalog indices to circle in red, e.g. the paper's own Raspberry Pi selection 687,611,450,405,306,349,64")
+    .option('--highlight <networks>', "catalog indices (or measured .onnx file names) to circle in red, e.g. the paper's own Raspberry Pi selection 687,611,450,405,306,349,64")
     .option('-o, --output <file.html>', 'the HTML report; figures go beside it as <name>-latency.svg/.png, ...', 'out/report.html')
     .option('--formats <list>', 'number formats of the memory chart, e.g. fp32,fp16,int8,e4m3', DEFAULT_MEMORY_FORMATS)
     .option('--no-static', 'write only the HTML report, no SVG/PNG figures')
@@ -46,8 +55,10 @@ export function register(program: Command): void {
       checkReportOutput(o.output);
       const constraints = constraintsFromOptions(o);
       const formats = parseFormats(o.formats);
+      const highlight = o.highlight === undefined ? undefined : highlightList(o.highlight);
       const device = await loadDevice(deviceSource(o, true));
-      const highlight = o.highlight === undefined ? undefined : parseIndexList(o.highlight, 'highlight');
+      const unknown = highlight?.find((h) => typeof h === 'string' && !device.points.some((p) => p.file === h));
+      check(unknown === undefined, `--highlight ${unknown}: ${o.results} measured no file of that name; name one it lists`);
       const others = [];
       for (const results of o.compare) others.push(await loadDevice(deviceSource({ ...o, results, accuracy: o.compareAccuracy ?? o.accuracy }, false)));
       const compare = others[0];

@@ -236,4 +236,9 @@ test('--measure: the latency model prefilters, a measurement on this machine con
   assert.deepEqual(lines.filter((r) => r.type === 'proposal').map((r) => r.spacename), ['random_net_probenet_s']);
   assert.match(run.stderr, /measured random_net_densenet\/s1\/100: .* over the latency bound, dropped\n/);
   assert.equal(readFileSync(join(f.dir, 'calls.log'), 'utf8').trim().split('\n').length, 1);
+  // Run again: the journal's measurements stand, nothing is measured or trained twice.
+  const again = runCli(['search', ...definition, '--protocol', 'fixed', '--warmup', '1', '--runs', '3', '--out', out, '--trainer', f.trainer, '--train-budget', '2']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /measured/);
+  assert.equal(journalLines(out).length, lines.length);
 });

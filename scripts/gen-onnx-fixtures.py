@@ -50,6 +50,24 @@ class OpMix(nn.Module):
         return torch.softmax(x @ self.weight, dim=1)
 
 
+class ChannelsLast(nn.Module):
+    """A classifier taking [N,H,W,C] images as TensorFlow exports do: the network transposes them to [N,C,H,W] first."""
+
+    channels_last = True
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.net = tvm.squeezenet1_1(weights=None, num_classes=num_classes)
+
+    def forward(self, x):
+        return self.net(x.permute(0, 3, 1, 2))
+
+
+def example_input(net, size):
+    """A batch of one in the layout the network takes."""
+    return torch.zeros(1, size, size, 3) if getattr(net, "channels_last", False) else torch.zeros(1, 3, size, size)
+
+
 # name: (constructor, input size, opset, dynamic batch, BatchNorm treatment)
 TEST_SET = {
     "mobilenet_v2": (lambda: tvm.mobilenet_v2(weights=None, num_classes=10), 32, 17, True, KEEP_BN),
@@ -58,6 +76,7 @@ TEST_SET = {
     "mobilenet_v3_small": (lambda: tvm.mobilenet_v3_small(weights=None, num_classes=10), 32, 11, True, FOLD_BN),
     "shufflenet_v2_x0_5": (lambda: tvm.shufflenet_v2_x0_5(weights=None, num_classes=10), 32, 17, True, KEEP_BN),
     "opmix": (OpMix, 32, 17, True, KEEP_BN),
+    "squeezenet1_1_nhwc": (ChannelsLast, 32, 13, True, KEEP_BN),
 }
 
 BENCH_MODELS = {
@@ -114,7 +133,7 @@ def hook_macs(net, size):
 
     hooks = [m.register_forward_hook(count) for m in net.modules()]
     with torch.no_grad():
-        net(torch.zeros(1, 3, size, size))
+        net(example_input(net, size))
     for h in hooks:
         h.remove()
     return macs[0]
@@ -125,7 +144,7 @@ def export(net, name, size, opset, dynamic, training, out, source):
     net.eval()
     realistic_statistics(net, 0)
     path = out / f"{name}.onnx"
-    x = torch.randn(1, 3, size, size)
+    x = torch.randn(example_input(net, size).shape)
     axes = {"input": {0: "N"}, "logits": {0: "N"}} if dynamic else None
     torch.onnx.export(net, x, str(path), opset_version=opset, input_names=["input"], output_names=["logits"],
                       dynamic_axes=axes, training=training, do_constant_folding=True)
@@ -134,6 +153,7 @@ def export(net, name, size, opset, dynamic, training, out, source):
         "file": path.name,
         "source": source,
         "inputShape": [3, size, size],
+        "inputLayout": "NHWC" if getattr(net, "channels_last", False) else "NCHW",
         "opset": opset,
         "dynamicBatch": dynamic,
         "batchNormFolded": training == FOLD_BN,

@@ -40,12 +40,23 @@ function randomInput(graph: Graph, batch: number): Float32Array {
   return input;
 }
 
-/** Logits of the original file under ONNX Runtime (its own input and output names). */
-async function originalLogits(bytes: Uint8Array, graph: Graph, input: Float32Array, batch: number): Promise<Float32Array> {
+/** An [N,C,H,W] batch rearranged as [N,H,W,C]. */
+function channelsLast(input: Float32Array, [c, h, w]: readonly number[], batch: number): Float32Array {
+  const out = new Float32Array(input.length);
+  for (let n = 0; n < batch; n++) for (let k = 0; k < c!; k++) for (let y = 0; y < h!; y++) for (let x = 0; x < w!; x++) {
+    out[((n * h! + y) * w! + x) * c! + k] = input[((n * c! + k) * h! + y) * w! + x]!;
+  }
+  return out;
+}
+
+/** Logits of the original file under ONNX Runtime (its own input and output names), fed the NCHW `input` in the file's layout. */
+async function originalLogits(bytes: Uint8Array, graph: Graph, input: Float32Array, batch: number, layout: 'NCHW' | 'NHWC'): Promise<Float32Array> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes);
+  const [c, h, w] = graph.inputShape;
+  const fed = layout === 'NHWC' ? new ort.Tensor('float32', channelsLast(input, graph.inputShape, batch), [batch, h!, w!, c!]) : new ort.Tensor('float32', input, [batch, ...graph.inputShape]);
   try {
-    const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [batch, ...graph.inputShape]) });
+    const result = await session.run({ [session.inputNames[0]!]: fed });
     return result[session.outputNames[0]!]!.data as Float32Array;
   } finally {
     await session.release();
@@ -57,7 +68,8 @@ function checkFixtureSet(set: () => OnnxFixtureSet, evaluatorUpTo: number): void
   it('imports every model with PyTorch\'s MACs, parameters and state_dict size, and the used initializer elements', () => {
     for (const m of set().models) {
       const bytes = readFileSync(join(set().dir, m.file));
-      const { graph } = importOnnx(bytes, m.file);
+      const { graph, inputLayout } = importOnnx(bytes, m.file);
+      assert.equal(inputLayout, m.inputLayout ?? 'NCHW', `${m.file} input layout`);
       const s = summarize(graph);
       assert.equal(s.macs, m.macs, `${m.file} MACs`);
       assert.equal(s.weightElements, usedInitializerElements(proto.ModelProto.decode(bytes)), `${m.file} weight elements`);
@@ -71,10 +83,10 @@ function checkFixtureSet(set: () => OnnxFixtureSet, evaluatorUpTo: number): void
   it('re-exports every model to the same logits under ONNX Runtime, and the evaluator agrees on the small ones', async () => {
     for (const m of set().models) {
       const bytes = readFileSync(join(set().dir, m.file));
-      const { graph, weights } = importOnnx(bytes, m.file);
+      const { graph, weights, inputLayout } = importOnnx(bytes, m.file);
       const batch = m.dynamicBatch ? 2 : 1;
       const input = randomInput(graph, batch);
-      const expected = await originalLogits(bytes, graph, input, batch);
+      const expected = await originalLogits(bytes, graph, input, batch, inputLayout);
       const error = relativeError(await runOrt(exportOnnx(graph, weights), graph, input, batch), expected);
       assert.ok(error <= 1e-4, `${m.file}: re-export differs by ${error.toExponential(2)} relative`);
       if (m.macs <= evaluatorUpTo) {

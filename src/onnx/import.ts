@@ -24,6 +24,11 @@ export interface ImportedModel {
   readonly weights: StateDict;
   readonly producer: string;
   readonly opset: number;
+  /**
+   * How the file's input holds the image: NCHW, or NHWC (TensorFlow's) when the file's first op transposes it to
+   * NCHW. The graph (and its re-export) takes NCHW either way: the leading transpose is dropped at import.
+   */
+  readonly inputLayout: 'NCHW' | 'NHWC';
 }
 
 /** A constant tensor known at import time: an initializer, a Constant, or a folded shape computation. */
@@ -656,8 +661,14 @@ function constantNodeValue(node: onnx.INodeProto, fail: (why: string) => Iotnets
   throw fail('has no value attribute the importer reads');
 }
 
-/** Input shape [C,H,W] of the model's one image input, with symbolic sizes filled from `given`. */
-function imageInput(graph: onnx.IGraphProto, fileName: string, given: Shape | undefined): { name: string; shape: Shape } {
+/** The permutation a leading Transpose applies to turn an [N,H,W,C] input into [N,C,H,W]. */
+const NHWC_TO_NCHW = '0,3,1,2';
+
+/**
+ * Input shape [C,H,W] of the model's one image input, with symbolic sizes filled from `given`; `channelsLast` reads
+ * the input's dimensions as [N,H,W,C].
+ */
+function imageInput(graph: onnx.IGraphProto, fileName: string, given: Shape | undefined, channelsLast: boolean): { name: string; shape: Shape } {
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).filter((v) => !initializers.has(v.name));
   if (inputs.length !== 1) {
@@ -669,7 +680,8 @@ function imageInput(graph: onnx.IGraphProto, fileName: string, given: Shape | un
   if (tensor?.elemType !== DataType.FLOAT || dims.length !== 4) {
     throw new IotnetsError(`${fileName}: input ${input.name} is not a float [N,C,H,W] image (rank ${dims.length}); iotnets imports image classifiers`);
   }
-  const sizes = dims.slice(1).map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : undefined));
+  const stored = dims.slice(1).map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : undefined));
+  const sizes = channelsLast ? [stored[2], stored[0], stored[1]] : stored;
   if (given !== undefined) {
     const conflict = sizes.findIndex((s, i) => s !== undefined && s !== given[i]);
     if (conflict >= 0) throw new IotnetsError(`${fileName}: ${field('inputShape')} ${given.join('x')} contradicts the model's fixed input [${sizes.map((s) => s ?? '?').join('x')}]; drop ${field('inputShape')} or match it`);
@@ -710,7 +722,15 @@ function importModel(bytes: Uint8Array, fileName: string, options: ImportOptions
     throw new IotnetsError(`${fileName} uses ONNX opset ${opset}; iotnets imports opset ${MIN_IMPORT_OPSET} or newer (convert it with onnx.version_converter)`);
   }
   const fromIotnets = model.producerName === 'iotnets';
-  const input = imageInput(graph, fileName, options.inputShape);
+  const nodes = graph.node ?? [];
+  const readersOf = new Map<string, onnx.INodeProto[]>();
+  for (const node of nodes) for (const name of node.input ?? []) if (name) readersOf.set(name, [...(readersOf.get(name) ?? []), node]);
+  // A lone Transpose [N,H,W,C] -> [N,C,H,W] reading the input is how TensorFlow models and channels-last ports start.
+  const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name));
+  const inputReaders = (graph.input ?? []).filter((v) => !initializerNames.has(v.name)).flatMap((v) => readersOf.get(v.name ?? '') ?? []);
+  const leadingTranspose = inputReaders.length === 1 && inputReaders[0]!.opType === 'Transpose' &&
+    (attributeMap(inputReaders[0]!).get('perm')?.ints ?? []).map(toNumber).join(',') === NHWC_TO_NCHW ? inputReaders[0] : undefined;
+  const input = imageInput(graph, fileName, options.inputShape, leadingTranspose !== undefined);
   const outputs = graph.output ?? [];
   if (outputs.length !== 1) throw new IotnetsError(`${fileName} has ${outputs.length} outputs; iotnets imports classifiers with one [N,classes] output`);
 
@@ -718,9 +738,6 @@ function importModel(bytes: Uint8Array, fileName: string, options: ImportOptions
   for (const t of graph.initializer ?? []) {
     entries.set(t.name!, decodeTensor(t, `initializer ${t.name}`, (why) => new IotnetsError(`${fileName}: ${why}`)));
   }
-  const nodes = graph.node ?? [];
-  const readersOf = new Map<string, onnx.INodeProto[]>();
-  for (const node of nodes) for (const name of node.input ?? []) if (name) readersOf.set(name, [...(readersOf.get(name) ?? []), node]);
   const absorbed = new Map<onnx.INodeProto, Entry>();
   const weights: StateDict = new Map();
   const moduleWeights = new Map<string, Float32Array>();
@@ -729,6 +746,7 @@ function importModel(bytes: Uint8Array, fileName: string, options: ImportOptions
   const classes = knownClasses ?? (outputShape.length === 2 ? outputShape[1] : undefined);
   const builder = new GraphBuilder(fileName, input.shape, classes ?? 1);
   entries.set(input.name, activation(builder.input));
+  if (leadingTranspose) absorbed.set(leadingTranspose, activation(builder.input));
 
   nodes.forEach((node, index) => {
     const opType = node.opType ?? '';
@@ -826,5 +844,6 @@ function importModel(bytes: Uint8Array, fileName: string, options: ImportOptions
   }
   // A symbolic class count: import again with the width found (cheap: import is linear in the model).
   if (classes === undefined) return importModel(bytes, fileName, options, logits.shape[0]!);
-  return { graph: builder.build(logits), weights, producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(), opset };
+  const inputLayout = leadingTranspose ? 'NHWC' : 'NCHW';
+  return { graph: builder.build(logits), weights, producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(), opset, inputLayout };
 }

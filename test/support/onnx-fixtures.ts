@@ -10,6 +10,8 @@ export interface OnnxFixture {
   readonly file: string;
   readonly source: string;
   readonly inputShape: readonly number[];
+  /** How the file's input holds the image (absent in manifests before channels-last models: NCHW). */
+  readonly inputLayout?: 'NCHW' | 'NHWC';
   readonly opset: number;
   readonly dynamicBatch: boolean;
   readonly batchNormFolded: boolean;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { networkLabel, resolveNetwork, type NetworkRef } from '../src/catalog/index.ts';
 import { IotnetsError } from '../src/errors.ts';
-import { evaluate } from '../src/graph/evaluate.ts';
+import { evaluate } from '../src/graph/reference-evaluator.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
 import { bindStateDict } from '../src/weights/bind.ts';
 import { loadWeightsFile } from '../src/weights/load-file.ts';

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import onnxProto, { type onnx } from 'onnx-proto';
 import { catalogGraph, catalogEntry } from '../src/catalog/catalog.ts';
 import { IotnetsError } from '../src/errors.ts';
-import { evaluate } from '../src/graph/evaluate.ts';
+import { evaluate } from '../src/graph/reference-evaluator.ts';
 import type { Graph } from '../src/graph/graph.ts';
 import { OPS } from '../src/graph/ops.ts';
 import { stateDictEntries, summarize } from '../src/graph/summary.ts';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { onnx } from 'onnx-proto';
 import { resolveNetwork, type NetworkRef } from '../src/catalog/index.ts';
 import { IotnetsError } from '../src/errors.ts';
-import { evaluate } from '../src/graph/evaluate.ts';
+import { evaluate } from '../src/graph/reference-evaluator.ts';
 import type { Graph } from '../src/graph/graph.ts';
 import type { OpKind } from '../src/graph/ops.ts';
 import { stateDictEntries } from '../src/graph/summary.ts';

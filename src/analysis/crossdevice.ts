@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import type { NetworkPoint } from './accuracy.js';
+import type { NetworkPoint } from './points.js';
 import { ACCURACY, LATENCY, type Device } from './objectives.js';
 import { paretoFront2 } from './pareto.js';
 import { catalogOnly, type CatalogIdentity } from './results.js';

@@ -1,4 +1,4 @@
-export * from './accuracy.js';
+export * from './points.js';
 export * from './crossdevice.js';
 export * from '../onnx/formats.js';
 export * from './front.js';

@@ -1,7 +1,7 @@
 import { check } from '../errors.js';
 import { catalogEntry, catalogGraph } from '../catalog/catalog.js';
 import { networkTotals } from '../graph/summary.js';
-import type { NetworkPoint } from './accuracy.js';
+import type { NetworkPoint } from './points.js';
 import type { MemorySized } from './objectives.js';
 import type { GraphFacts } from './results.js';
 

@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import type { NetworkPoint } from './accuracy.js';
+import type { NetworkPoint } from './points.js';
 import { storageBytes, type NumberFormat } from '../onnx/formats.js';
 import type { Objective } from './pareto.js';
 

@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { joinAccuracy } from './accuracy.js';
+import { joinAccuracy } from './points.js';
 import { withMemory } from './network-facts.js';
 import type { PredictionSpread } from './interval.js';
 import type { Device } from './objectives.js';

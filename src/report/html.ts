@@ -1,5 +1,5 @@
 import { compile } from 'vega-lite';
-import type { NetworkPoint } from '../analysis/accuracy.js';
+import type { NetworkPoint } from '../analysis/points.js';
 import type { FrontTransfer } from '../analysis/crossdevice.js';
 import { describeLatencyStatistic, latencyStatistic, rowLabel } from '../analysis/results.js';
 import { describeConstraints } from '../analysis/select.js';

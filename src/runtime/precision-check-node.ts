@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { check } from '../errors.js';
-import { evaluate } from '../graph/evaluate.js';
+import { evaluate } from '../graph/reference-evaluator.js';
 import type { Graph } from '../graph/graph.js';
 import { numel, type StateDict } from '../graph/tensor.js';
 import { RandomState } from '../rng/random-state.js';
@@ -152,7 +152,7 @@ const VERIFY_SEED = 7;
 
 /**
  * How far ONNX Runtime's logits for an exported `model` are from what `graph` with `weights` computes in the
- * reference evaluator (graph/evaluate.ts), on `samples` seeded standard-normal inputs: the largest absolute logit
+ * reference evaluator (graph/reference-evaluator.ts), on `samples` seeded standard-normal inputs: the largest absolute logit
  * difference relative to the largest reference logit. An fp32 export stays within about 1e-6; reduced precisions
  * differ by their rounding.
  */

@@ -20,6 +20,8 @@ export interface NetworkIdentity {
   /** An imported ONNX file: its name and the SHA-256 of its bytes. */
   readonly file?: string;
   readonly sha256?: string;
+  /** An imported file that takes [N,H,W,C] images (the graph takes [N,C,H,W]: the file's leading transpose is dropped). */
+  readonly inputLayout?: 'NHWC';
   readonly args: Args;
 }
 

@@ -51,8 +51,8 @@ export function networkFromOptions(model: string | undefined, o: NetworkOptions)
   if (model !== undefined && isOnnxPath(model)) {
     const others = [o.index, o.space, o.args].filter((v) => v !== undefined).length;
     check(others === 0, 'an ONNX file names the network by itself: drop --index, --space and --args');
-    const { graph, weights, file, sha256 } = onnxFileFromOptions(model, o);
-    return { network: { file, sha256, args: {}, graph }, weights };
+    const { graph, weights, file, sha256, inputLayout } = onnxFileFromOptions(model, o);
+    return { network: { file, sha256, ...(inputLayout === 'NHWC' ? { inputLayout } : {}), args: {}, graph }, weights };
   }
   check(o.inputSize === undefined, '--input-size applies to ONNX files only');
   return { network: resolveNetwork(networkRefFromOptions(model, o), parseInteger(o.classes ?? '10', '--classes')) };

@@ -19,7 +19,8 @@ export function register(program: Command): void {
       console.log(networkLabel(network));
       if (network.sha256 !== undefined) console.log(`  sha256                ${network.sha256}`);
       else console.log(`  args                  ${JSON.stringify(network.args)}`);
-      console.log(`  input                 [${record.inputShape.join(', ')}] -> ${record.numClasses} classes`);
+      const layout = network.inputLayout === 'NHWC' ? ' (the file takes [N,H,W,C] and transposes it first)' : '';
+      console.log(`  input                 [${record.inputShape.join(', ')}] -> ${record.numClasses} classes${layout}`);
       console.log(`  state_dict elements   ${record.stateDictElements.toLocaleString('en-US')} (paper "params")`);
       console.log(`  trainable parameters  ${record.trainableParameters.toLocaleString('en-US')}`);
       console.log(`  MACs                  ${record.macs.toLocaleString('en-US')}`);

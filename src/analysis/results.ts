@@ -50,11 +50,7 @@ export interface ResultRow {
 }
 
 /** What names a catalog network in a results entry, with the paper's optional facts about it. */
-export interface EntryIdentity {
-  readonly index: number;
-  readonly space: string;
-  readonly law: string;
-  readonly id: number;
+export interface EntryIdentity extends CatalogIdentity {
   readonly params?: number;
   readonly flops?: number;
   readonly accuracy?: number;

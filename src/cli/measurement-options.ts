@@ -87,7 +87,7 @@ export function parseMeasurementOptions(o: MeasurementOptions): { settings: Sess
   const given = PROTOCOL_SETTINGS.flatMap((s) => {
     const value = (o as unknown as Record<string, string | undefined>)[settingOption(s).attributeName()];
     if (value === undefined) return [];
-    const flag = `--${s.option}`;
+    const flag = flagOf(s.key);
     return [[s.key, s.kind === 'whole' ? parseInteger(value, flag) : parseNumber(value, flag)!] as const];
   });
   return { settings, protocol: makeProtocol(o.protocol, Object.fromEntries(given)) };

@@ -108,6 +108,11 @@ export function networkTotals(graph: Graph): NetworkTotals {
     macs += def.macs(node.op as never, inputShapes, node.shape);
     flops += def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
   }
+  return withCounts(graph, macs, flops);
+}
+
+/** The totals of a graph whose MACs and paper FLOPs are already summed. */
+function withCounts(graph: Graph, macs: number, flops: number): NetworkTotals {
   const peakActivationElements = peakActivation(graph);
   return {
     ...stateDictTotals(graph),
@@ -134,5 +139,6 @@ export function summarize(graph: Graph): GraphSummary {
     const flops = def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
     return [{ node: node.id, name: layerName(node), op: node.op.kind, inputShapes, outputShape: node.shape, params, macs, flops }];
   });
-  return { ...networkTotals(graph), layers };
+  const sum = (key: 'macs' | 'flops') => layers.reduce((n, l) => n + l[key], 0);
+  return { ...withCounts(graph, sum('macs'), sum('flops')), layers };
 }

@@ -44,10 +44,15 @@ export interface NetworkFiles {
   readonly onnxFile: string;
 }
 
+/** Where a network's files go in `dir`. */
+export function networkFiles(dir: string): NetworkFiles {
+  return { dir, argsFile: join(dir, 'args.json'), onnxFile: join(dir, 'model.onnx') };
+}
+
 /** Writes `dir/args.json` and `dir/model.onnx` of a search-space network (atomically: a kill leaves none half-written). */
 export function writeNetworkFiles(dir: string, space: string, args: Args): NetworkFiles {
   mkdirSync(dir, { recursive: true });
-  const files = { dir, argsFile: join(dir, 'args.json'), onnxFile: join(dir, 'model.onnx') };
+  const files = networkFiles(dir);
   writeFileAtomic(files.argsFile, `${JSON.stringify(args)}\n`, 'out');
   const graph = build(space, { args });
   writeFileAtomic(files.onnxFile, exportOnnx(graph, initWeights(graph, 0)), 'out');

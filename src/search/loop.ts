@@ -93,7 +93,7 @@ export async function askMeasured(
 ): Promise<Proposal | undefined> {
   for (;;) {
     const [next] = study.ask(1, pending);
-    if (!next || !o.meter || study.measured(next.candidate.key) || o.signal?.aborted) return next;
+    if (!next || !o.meter || study.confirmed(next.candidate.key) || o.signal?.aborted) return next;
     const live = await o.meter.measure(next.candidate, o.signal);
     const c = next.candidate;
     const record: LatencyRecord = {
@@ -105,7 +105,7 @@ export async function askMeasured(
     };
     sink.append(record);
     study.measure(c.key, live.latencyMs);
-    o.events?.measured?.(c, record, study.measured(c.key));
+    o.events?.measured?.(c, record, study.confirmed(c.key));
   }
 }
 

@@ -59,7 +59,7 @@ const CONTENDERS = 400;
 
 /**
  * A constrained search in the style of ask/tell: the feasible candidates, what the prior already knows of them, and
- * every training told so far; `ask` proposes the next networks to train by expected improvement.
+ * every training told so far; `ask` proposes the next networks to train by probability of improvement.
  */
 export class Study {
   private prefiltered: EvaluatedCandidate[];
@@ -91,8 +91,8 @@ export class Study {
     return this.prefiltered;
   }
 
-  /** Whether candidate `key`'s latency has been measured. */
-  measured(key: string): boolean {
+  /** Whether candidate `key` is feasible by its measured latency (one measured over the bound has left the candidates). */
+  confirmed(key: string): boolean {
     return this.prefiltered.some((c) => c.key === key && c.latencyMeasured === true);
   }
 

@@ -1,12 +1,11 @@
-import { field } from '../errors.js';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { IotnetsError } from '../errors.js';
+import { join, resolve as resolvePath } from 'node:path';
+import { field, IotnetsError } from '../errors.js';
 import { writeFileAtomic } from '../io/files-node.js';
 import type { ProposalRecord } from './journal.js';
 import type { Trainer, TrainOutcome } from './loop.js';
-import { trialDir, writeTrialFiles, type NetworkFiles } from './files-node.js';
+import { networkFiles, trialDir, writeTrialFiles, type NetworkFiles } from './files-node.js';
 
 /** Characters of a failed trainer's stderr kept in the journal. */
 const STDERR_TAIL = 2000;
@@ -51,7 +50,7 @@ export function commandTrainer(o: CommandTrainerOptions): Trainer {
   return {
     train(trial: ProposalRecord, signal: AbortSignal): Promise<TrainOutcome> {
       // Absolute paths: a trainer may change directory, and a later run finds its orphan by them.
-      const dir = resolve(o.dir);
+      const dir = resolvePath(o.dir);
       const files = writeTrialFiles(dir, trial);
       const started = performance.now();
       return new Promise((resolve) => {
@@ -173,7 +172,7 @@ export async function stopOrphanTrainers(dir: string, trials: readonly ProposalR
   const stopped: number[] = [];
   for (const t of trials) {
     const orphan = readTrainerProcess(dir, t.trial);
-    if (!orphan || !groupAlive(orphan.pgid) || !isTrialTrainer(orphan.pgid, t.trial, join(trialDir(resolve(dir), t.trial), 'args.json'))) continue;
+    if (!orphan || !groupAlive(orphan.pgid) || !isTrialTrainer(orphan.pgid, t.trial, networkFiles(trialDir(resolvePath(dir), t.trial)).argsFile)) continue;
     try {
       process.kill(-orphan.pgid, 'SIGKILL');
     } catch {

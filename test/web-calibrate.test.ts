@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -98,4 +99,52 @@ test('serve resumes a results file: the plan omits measured networks, another de
   const again = runCli(['serve', '--out', out, '--indices', NETWORKS.join(',')]);
   assert.equal(again.status, 0);
   assert.equal(again.stdout, `all 4 networks are already in ${out}; nothing to measure\n`);
+});
+
+test('a browser calibrates served ONNX files into the results `calibrate --onnx` writes, and select chooses among them', { skip: chromiumMissing, timeout: 60_000 }, async () => {
+  const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'onnx');
+  const manifest = JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as { models: { file: string; stateDictElements: number; macs: number }[] };
+  const files = ['catalog_280.onnx', 'catalog_680.onnx'];
+  const fileOut = join(work, 'files.json');
+  const server = serve(['--out', fileOut, '--onnx', ...files.map((f) => join(fixtures, f)), ...PROTOCOL]);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const url = await server.url;
+    const plan = await (await fetch(new URL('plan', url))).json();
+    assert.deepEqual(plan.files.map((f: { file: string }) => f.file), files);
+    const stranger = await fetch(new URL('measurement', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ file: files[0], sha256: plan.files[1].sha256 }),
+    });
+    assert.equal(stranger.status, 409);
+    assert.match((await stranger.json()).error, /^file catalog_280\.onnx with SHA-256 [0-9a-f]{64} is not in this server's plan$/);
+    await page.goto(url);
+    assert.equal(await server.exited, 0, server.output().stderr);
+    await page.getByText(/^done: 2 networks measured/).waitFor({ timeout: 5_000 });
+    mkdirSync(join(REPO_ROOT, 'out'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'out', 'web-calibrate-onnx.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.child.kill();
+  }
+  const results = JSON.parse(readFileSync(fileOut, 'utf8')) as Record<string, unknown>[];
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(join(fixtures, file))).digest('hex');
+  assert.deepEqual(results.map((r) => [r['file'], r['sha256'], r['params'], r['macs']]), files.map((file) => {
+    const m = manifest.models.find((x) => x.file === file)!;
+    return [file, sha256(file), m.stateDictElements, m.macs];
+  }));
+  assert.deepEqual(Object.keys(results[0]!), ['file', 'sha256', 'params', 'flops', 'macs', 'weight_elements', 'peak_activation_elements', 'runs', 't_avg', 't_median', 't_p90', 't_std']);
+  const { devices, files: measured } = readJournal(join(work, 'files.journal.jsonl'));
+  assert.equal((devices[0] as (typeof devices)[0] & { executionProvider?: string }).executionProvider, 'wasm');
+  assert.deepEqual(measured.map((m) => m.file), files);
+  const table = join(work, 'files-accuracy.csv');
+  writeFileSync(table, 'file,accuracy\ncatalog_280.onnx,0.61\ncatalog_680.onnx,0.72\n');
+  const best = runCli(['select', '--results', fileOut, '--accuracy', table, '--json']);
+  assert.equal(best.status, 0, best.stderr);
+  assert.equal(JSON.parse(best.stdout).best.file, 'catalog_680.onnx');
 });

@@ -9,7 +9,7 @@ import type { Engine } from '../runtime/engine.js';
 import type { Protocol } from '../runtime/protocols.js';
 import type { SessionSettings } from '../runtime/session.js';
 import { MeasurementAborted, type Timing } from '../runtime/timing.js';
-import { measurementRecord, prepareAndMeasure, prepareCatalogNetwork, timingRecord } from './measure-catalog.js';
+import { fileMeasurementRecord, measurementRecord, prepareAndMeasure, prepareCatalogNetwork } from './measure-catalog.js';
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
@@ -115,19 +115,7 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
     return {
       key: sha256,
       prepare: () => loadOnnxFile(path, options),
-      record: (summary, timing, seconds) => ({
-        type: 'measurement',
-        file: basename(path),
-        sha256,
-        params: summary.stateDictElements,
-        flops: summary.flops,
-        macs: summary.macs,
-        weight_elements: summary.weightElements,
-        peak_activation_elements: summary.peakActivationElements,
-        t_avg: timing.t_avg,
-        t_std: timing.t_std,
-        ...timingRecord(timing, seconds),
-      }),
+      record: (summary, timing, seconds) => fileMeasurementRecord({ file: basename(path), sha256 }, summary, timing, seconds),
     };
   });
   const fromCatalog = plan.indices.map((index): PlannedNetwork => {

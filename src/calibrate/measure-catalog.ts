@@ -7,7 +7,7 @@ import type { Timing } from '../runtime/timing.js';
 import { initWeights } from '../weights/init.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
-import type { JournalMeasurement, TimingRecord } from './journal.js';
+import type { FileMeasurement, JournalMeasurement, TimingRecord } from './journal.js';
 
 /** One network measured for a calibration: its summary, its timing and the seconds of every step. */
 export interface PreparedMeasurement {
@@ -66,6 +66,28 @@ export function measurementRecord(
     t_avg: timing.t_avg,
     t_std: timing.t_std,
     ...(trained ? { acc: trained.accuracy, ...(trained.runid ? { runid: trained.runid } : {}) } : {}),
+    ...timingRecord(timing, seconds),
+  };
+}
+
+/** The journal record of one ONNX file's measurement, keyed by its name and content hash. */
+export function fileMeasurementRecord(
+  identity: Pick<FileMeasurement, 'file' | 'sha256'>,
+  summary: Pick<GraphSummary, 'stateDictElements' | 'flops' | 'macs' | 'weightElements' | 'peakActivationElements'>,
+  timing: Timing,
+  seconds: JournalMeasurement['seconds'],
+): FileMeasurement {
+  return {
+    type: 'measurement',
+    file: identity.file,
+    sha256: identity.sha256,
+    params: summary.stateDictElements,
+    flops: summary.flops,
+    macs: summary.macs,
+    weight_elements: summary.weightElements,
+    peak_activation_elements: summary.peakActivationElements,
+    t_avg: timing.t_avg,
+    t_std: timing.t_std,
     ...timingRecord(timing, seconds),
   };
 }

@@ -3,7 +3,8 @@ import { parseIndexList, selectIndices } from '../calibrate/subsets.js';
 import { check } from '../errors.js';
 import { chooseCalibrationSet } from '../predict/chooser.js';
 import { MIN_CALIBRATION_POINTS } from '../predict/model.js';
-import { parseInteger } from './network-options.js';
+import { expandOnnxSources } from '../onnx/load-file.js';
+import { parseInputSize, parseInteger } from './network-options.js';
 
 /** CLI strings of the options that pick which catalog networks a calibration measures. */
 export interface CatalogSelectionOptions {
@@ -49,4 +50,32 @@ export function catalogSelection(o: CatalogSelectionOptions): CatalogSelection {
     quick: o.quick === true,
   });
   return { indices, ...(calibrationSet !== undefined ? { calibrationSet } : {}) };
+}
+
+/** CLI strings of the options that name ONNX files to measure instead of catalog networks. */
+export interface OnnxSelectionOptions {
+  onnx?: string[];
+  inputSize?: string;
+}
+
+/** The ONNX files to measure and the input size of those whose input is symbolic. */
+export interface OnnxSelection {
+  readonly files: readonly string[];
+  readonly inputShape?: readonly number[];
+}
+
+/** Adds --onnx and --input-size, the alternative to the catalog selection, shared by `calibrate` and `serve`. */
+export function addOnnxSelectionOptions(command: Command): Command {
+  return command
+    .option('--onnx <sources...>', 'your own ONNX models instead of catalog networks: files, directories of them, or list files (one path per line); results carry file name and SHA-256')
+    .option('--input-size <CxHxW>', 'with --onnx: input size of models whose input is symbolic, e.g. 3x224x224');
+}
+
+/** The ONNX files the options name, or undefined when they select catalog networks; refuses a mix of both in one line. */
+export function onnxSelection(o: CatalogSelectionOptions & OnnxSelectionOptions): OnnxSelection | undefined {
+  const catalogOptions = (['quick', 'space', 'law', 'indices', 'calibrationSet'] as const).filter((k) => o[k] !== undefined);
+  check(o.onnx === undefined || catalogOptions.length === 0, '--onnx measures your files: drop --quick, --space, --law, --indices and --calibration-set');
+  check(o.onnx !== undefined || o.inputSize === undefined, '--input-size applies to --onnx files only');
+  if (o.onnx === undefined) return undefined;
+  return { files: expandOnnxSources(o.onnx), ...(o.inputSize !== undefined ? { inputShape: parseInputSize(o.inputSize) } : {}) };
 }

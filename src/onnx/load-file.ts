@@ -12,13 +12,14 @@ export interface OnnxFile extends ImportedModel {
   readonly sha256: string;
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** The SHA-256 of a file's bytes in hex, which results key an ONNX file by. */
+export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Reads and imports one ONNX file; any problem is one line naming the file. */
 export function loadOnnxFile(path: string, options: ImportOptions = {}): OnnxFile {
   const bytes = readFileBytes(path);
   const model = importOnnx(bytes, basename(path), options);
-  return { ...model, path, file: basename(path), sha256: sha256(bytes) };
+  return { ...model, path, file: basename(path), sha256: sha256Hex(bytes) };
 }
 
 /** Whether a network argument names an ONNX file rather than a zoo model. */

@@ -1,18 +1,20 @@
 /**
- * The browser calibration page `iotnets serve` hands out: times catalog networks with onnxruntime-web (wasm) on
- * whatever device opens it through the same measurement as the Node calibration (measureCatalogNetwork, with the
- * web engine instead of the Node one), and posts every finished measurement to the server at once so a closed tab
- * loses at most one network.
+ * The browser calibration page `iotnets serve` hands out: times catalog networks, or the ONNX files the server
+ * serves (imported here and re-exported, as `calibrate --onnx` times them), with onnxruntime-web (wasm) on whatever
+ * device opens it through the same measurement as the Node calibration (prepareAndMeasure, with the web engine
+ * instead of the Node one), and posts every finished measurement to the server at once so a closed tab loses at most
+ * one network.
  */
 import * as ort from 'onnxruntime-web/wasm';
-import { measureCatalogNetwork } from '../calibrate/measure-catalog.js';
+import { prepareAndMeasure, prepareCatalogNetwork } from '../calibrate/measure-catalog.js';
 import { parseIndexList } from '../calibrate/subsets.js';
 import { catalogEntry } from '../catalog/catalog.js';
 import { formatNumber, LATENCY_HEADER, latencyCells } from '../report/text.js';
 import { engineVersion, type Engine } from '../runtime/engine.js';
 import { webEngine } from '../runtime/engine-web.js';
 import { protocolLabel } from '../runtime/protocols.js';
-import type { BrowserDevice, WebMeasurement, WebPlan, WebReply } from './messages.js';
+import { importOnnx } from '../onnx/import.js';
+import { servedFilePath, type BrowserDevice, type ServedFile, type WebMeasurement, type WebPlan, type WebReply, type WebTiming } from './messages.js';
 import { counted } from '../plural.js';
 import { browserDeviceName } from './browser-name.js';
 
@@ -59,14 +61,46 @@ function browserDevice(plan: WebPlan, engine: Engine, threads: number): BrowserD
   };
 }
 
-/** Measures catalog network `index` in one wasm session, exactly as the Node calibration measures natively. */
-async function measure(index: number, plan: WebPlan, engine: Engine, threads: number): Promise<Omit<WebMeasurement, 'device'>> {
-  const { timing, seconds } = await measureCatalogNetwork(index, {
-    engine,
-    settings: { threads, optimization: plan.optimization },
-    protocol: plan.protocol,
+/** One network of the plan: its row's first two cells, what the server knows it by, and how to build it. */
+interface PageNetwork {
+  readonly cells: readonly [string, string];
+  readonly identity: { readonly index: number } | ServedFile;
+  prepare(): Promise<Parameters<typeof prepareAndMeasure>[0]>;
+}
+
+/** A served ONNX file's bytes, fetched from the server. */
+async function fetchFile(served: ServedFile): Promise<Uint8Array> {
+  const response = await fetch(servedFilePath(served.sha256));
+  if (!response.ok) {
+    const reply = (await response.json().catch(() => ({}))) as Partial<WebReply>;
+    throw new Error(reply.error ?? `GET ${served.file} failed: ${response.status} ${response.statusText}`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** The plan's networks in measuring order: catalog networks (those `?indices=` keeps), then served files. */
+function pageNetworks(plan: WebPlan): PageNetwork[] {
+  const only = new URLSearchParams(location.search).get('indices');
+  const wanted = only === null ? undefined : new Set(parseIndexList(only, 'indices'));
+  const catalog = plan.indices.filter((i) => wanted === undefined || wanted.has(i)).map((index): PageNetwork => {
+    const entry = catalogEntry(index);
+    return {
+      cells: [String(index), `${entry.space.replace('random_net_', '')}/${entry.law}/${entry.id}`],
+      identity: { index },
+      prepare: async () => () => prepareCatalogNetwork(entry),
+    };
   });
-  return { index, timing, seconds };
+  const options = plan.inputShape ? { inputShape: plan.inputShape } : {};
+  const files = (plan.files ?? []).map((served): PageNetwork => ({
+    cells: [served.sha256.slice(0, 12), served.file],
+    identity: served,
+    // Fetched before the build step starts, so the download is not timed as building.
+    prepare: async () => {
+      const bytes = await fetchFile(served);
+      return () => importOnnx(bytes, served.file, options);
+    },
+  }));
+  return [...catalog, ...files];
 }
 
 /** `42 s`, `7 min`: an ETA needs no more precision. */
@@ -96,8 +130,7 @@ function createView() {
   const hint = element('p');
   hint.className = 'device';
   const table = element('table');
-  const header = element('tr', '', element('thead', '', table));
-  for (const h of ['#', 'network', ...LATENCY_HEADER]) element('th', h, header);
+  const head = element('thead', '', table);
   const body = element('tbody', '', table);
   return {
     device(d: BrowserDevice) {
@@ -110,10 +143,14 @@ function createView() {
       const eta = etaSeconds === undefined ? '' : `, about ${roughDuration(etaSeconds)} left`;
       status.textContent = `${done} of ${counted(total, 'network')} measured${eta}`;
     },
-    row(m: Omit<WebMeasurement, 'device'>) {
-      const entry = catalogEntry(m.index);
+    /** The table's header: catalog networks by index, files by their hash's first digits. */
+    columns(files: boolean) {
+      const header = element('tr', '', head);
+      for (const h of [files ? 'sha256' : '#', files ? 'file' : 'network', ...LATENCY_HEADER]) element('th', h, header);
+    },
+    row(network: PageNetwork, m: WebTiming) {
       const tr = element('tr', '', body);
-      for (const cell of [String(m.index), `${entry.space.replace('random_net_', '')}/${entry.law}/${entry.id}`, ...latencyCells(m.timing)]) {
+      for (const cell of [...network.cells, ...latencyCells(m.timing)]) {
         element('td', typeof cell === 'number' ? formatNumber(cell) : cell, tr);
       }
     },
@@ -133,9 +170,8 @@ function createView() {
 
 async function run(view: ReturnType<typeof createView>): Promise<void> {
   const plan = await getPlan();
-  const only = new URLSearchParams(location.search).get('indices');
-  const wanted = only === null ? undefined : new Set(parseIndexList(only, 'indices'));
-  const indices = plan.indices.filter((i) => wanted === undefined || wanted.has(i));
+  const networks = pageNetworks(plan);
+  view.columns(plan.files !== undefined);
   // Threads need SharedArrayBuffer, which browsers grant only to cross-origin isolated pages (https or localhost).
   const threads = crossOriginIsolated ? (plan.threads ?? navigator.hardwareConcurrency) : 1;
   const engine = webEngine(ort, { threads, wasmPaths: ORT_FILES_PATH });
@@ -145,17 +181,20 @@ async function run(view: ReturnType<typeof createView>): Promise<void> {
   // A phone that dims its screen suspends the tab; the lock exists only on https or localhost, hence the hint too.
   await navigator.wakeLock?.request('screen').catch(() => undefined);
   view.hint('keep this tab in front and the screen on until it says done');
-  const measuredBefore = plan.planned - plan.indices.length;
+  const measuredBefore = plan.planned - plan.indices.length - (plan.files?.length ?? 0);
   view.progress(measuredBefore, plan.planned, undefined);
   const started = performance.now();
-  for (const [n, index] of indices.entries()) {
-    const measurement = await measure(index, plan, engine, threads);
-    await post('/measurement', { device, ...measurement } satisfies WebMeasurement);
-    view.row(measurement);
+  const options = { engine, settings: { threads, optimization: plan.optimization }, protocol: plan.protocol };
+  for (const [n, network] of networks.entries()) {
+    // One wasm session per network, exactly as the Node calibration measures natively.
+    const { timing, seconds } = await prepareAndMeasure(await network.prepare(), options);
+    const measurement = { timing, seconds };
+    await post('/measurement', { device, ...network.identity, ...measurement } satisfies WebMeasurement);
+    view.row(network, measurement);
     const perNetwork = (performance.now() - started) / 1000 / (n + 1);
-    view.progress(measuredBefore + n + 1, plan.planned, perNetwork * (indices.length - n - 1));
+    view.progress(measuredBefore + n + 1, plan.planned, perNetwork * (networks.length - n - 1));
   }
-  view.finish(`done: ${counted(indices.length, 'network')} measured in this tab and saved by the server; you can close it`);
+  view.finish(`done: ${counted(networks.length, 'network')} measured in this tab and saved by the server; you can close it`);
 }
 
 const view = createView();

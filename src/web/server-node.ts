@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { escapeForMessage, field, IotnetsError } from '../errors.js';
-import type { WebPlan, WebReply } from './messages.js';
+import { servedFilePath, type WebPlan, type WebReply } from './messages.js';
 
 const PAGE_ENTRY = fileURLToPath(new URL('./calibrate-page.ts', import.meta.url));
 
@@ -47,6 +47,8 @@ export interface PageHandlers {
   device(body: unknown): void;
   /** Records a measurement and returns how many networks of the plan are left. */
   measurement(body: unknown): number;
+  /** The bytes of the served ONNX file with this SHA-256, or undefined when the plan serves none such. */
+  file?(sha256: string): Uint8Array | undefined;
   /** Called once the reply to a measurement has been sent. */
   replied?(remaining: number): void;
 }
@@ -133,11 +135,15 @@ export async function startPageServer(script: string, host: string, port: number
     }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const ortFile = req.method === 'GET' && path.startsWith('/ort/') ? path.slice('/ort/'.length) : undefined;
+    const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+    const servedHash = req.method === 'GET' && path === servedFilePath(lastSegment) ? lastSegment : undefined;
     const route = routes[`${req.method} ${path}`];
     Promise.resolve()
       .then(() => {
         if (route) return route(req, res);
         if (ortFile !== undefined && ORT_FILES.has(ortFile)) return serveOrtFile(ortFile, res);
+        const served = servedHash === undefined ? undefined : handlers.file?.(servedHash);
+        if (served !== undefined) return send(res, 200, 'application/octet-stream', Buffer.from(served.buffer, served.byteOffset, served.byteLength));
         return send(res, 404, 'text/plain', 'not found');
       })
       .catch((e: unknown) => {

@@ -7,16 +7,13 @@ import { loadAccuracyFile } from '../../catalog/load-file.js';
 import { PAPER_ACCURACY } from '../../catalog/paper.js';
 import { PROTOCOL_DEFAULTS } from '../../runtime/protocols.js';
 import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
-import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
+import { addCatalogSelectionOptions, addOnnxSelectionOptions, catalogSelection, onnxSelection, type CatalogSelectionOptions, type OnnxSelectionOptions } from '../catalog-selection.js';
 import { check } from '../../errors.js';
-import { parseInputSize, parseInteger } from '../network-options.js';
-import { expandOnnxSources } from '../../onnx/load-file.js';
+import { parseInteger } from '../network-options.js';
 import { repeatResultsPath } from '../../predict/measured-node.js';
 import { fitCalibrationSetModel } from '../model-fit.js';
 
-interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
-  onnx?: string[];
-  inputSize?: string;
+interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions, OnnxSelectionOptions {
   out: string;
   accuracy: string;
   force?: boolean;
@@ -28,7 +25,7 @@ interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions {
 /** `iotnets calibrate`: times catalog networks on this machine and writes a paper-format results file. */
 export function register(program: Command): void {
   addMeasurementOptions(
-    addCatalogSelectionOptions(program.command('calibrate'))
+    addOnnxSelectionOptions(addCatalogSelectionOptions(program.command('calibrate')))
       .addHelpText(
         'after',
         [
@@ -52,8 +49,6 @@ export function register(program: Command): void {
       )
       .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
       .option('--accuracy <file>', "accuracies to add (acc and runid) to every result: 'paper' (the built-in NetConfigs.json), a NetConfigs.json-format file or a CSV/JSON mapping of catalog index to accuracy", PAPER_ACCURACY)
-      .option('--onnx <sources...>', 'your own ONNX models instead of catalog networks: files, directories of them, or list files (one path per line); results carry file name and SHA-256')
-      .option('--input-size <CxHxW>', 'with --onnx: input size of models whose input is symbolic, e.g. 3x224x224')
       .option('--force', 'add to a results file measured on a different device or setup')
       .option(
         '--precision <list>',
@@ -66,22 +61,17 @@ export function register(program: Command): void {
     const { settings, protocol } = parseMeasurementOptions(o);
     const passes = parseInteger(o.repeat, '--repeat');
     check(passes >= 1, `--repeat must be at least 1, got ${passes}`);
-    const catalogOptions = (['quick', 'space', 'law', 'indices', 'calibrationSet'] as const).filter((k) => o[k] !== undefined);
-    check(o.onnx === undefined || catalogOptions.length === 0, '--onnx measures your files: drop --quick, --space, --law, --indices and --calibration-set');
-    check(o.onnx !== undefined || o.inputSize === undefined, '--input-size applies to --onnx files only');
-    const files = o.onnx === undefined ? undefined : expandOnnxSources(o.onnx);
-    const { indices, calibrationSet } = files ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
+    const onnx = onnxSelection(o);
+    const { indices, calibrationSet } = onnx ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
     const precisions = parseFormats(o.precision);
     check(new Set(precisions.map((p) => p.name)).size === precisions.length, `--precision lists a format twice: ${o.precision}`);
     const accuracy = catalogAccuracies(loadAccuracyFile(o.accuracy));
-    const inputShape = o.inputSize === undefined ? undefined : parseInputSize(o.inputSize);
     const engine = await nodeEngine();
     for (let pass = 1; pass <= passes; pass++) {
       const out = pass === 1 ? o.out : repeatResultsPath(o.out, pass);
       const completed = await calibrateWithProgress({
         indices,
-        ...(files ? { files } : {}),
-        ...(inputShape ? { inputShape } : {}),
+        ...onnx,
         out,
         engine,
         settings,

@@ -7,8 +7,28 @@ import { check, escapeForMessage, IotnetsError } from '../../errors.js';
 import { deviceLabel } from '../../runtime/device.js';
 import type { Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
-import { browserDeviceFromBody, measurementFromBody, measurementIndex, type WebPlan } from '../../web/messages.js';
-import { addCatalogSelectionOptions, catalogSelection, type CatalogSelectionOptions } from '../catalog-selection.js';
+import {
+  browserDeviceFromBody,
+  fileMeasurementFromBody,
+  measurementFile,
+  measurementFromBody,
+  measurementIndex,
+  type ServedFile,
+  type WebPlan,
+} from '../../web/messages.js';
+import type { FileMeasurement, JournalMeasurement } from '../../calibrate/journal.js';
+import { summarize, type GraphSummary } from '../../graph/summary.js';
+import { loadOnnxFile, sha256Hex } from '../../onnx/load-file.js';
+import { readFileBytes } from '../../io/files-node.js';
+import {
+  addCatalogSelectionOptions,
+  addOnnxSelectionOptions,
+  catalogSelection,
+  onnxSelection,
+  type CatalogSelectionOptions,
+  type OnnxSelection,
+  type OnnxSelectionOptions,
+} from '../catalog-selection.js';
 import { withFlags } from '../flags.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
@@ -17,7 +37,7 @@ import { createProgress, formatDuration, measurementLine } from '../progress.js'
 import { fitCalibrationSetModel } from '../model-fit.js';
 import { counted } from '../../plural.js';
 
-interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions {
+interface ServeOptions extends MeasurementOptions, CatalogSelectionOptions, OnnxSelectionOptions {
   out: string;
   host: string;
   port: string;
@@ -33,9 +53,70 @@ function lanUrls(port: number): string[] {
     .map((a) => `http://${a!.address}:${port}/`);
 }
 
+/** The networks a served page measures, catalog networks or ONNX files, and how the server checks a measurement of one. */
+interface ServedNetworks {
+  /** Catalog indices or file hashes, in measuring order. */
+  readonly keys: readonly (number | string)[];
+  /** The plan's part naming the networks of `keys` given. */
+  plan(keys: readonly (number | string)[]): Pick<WebPlan, 'indices' | 'files' | 'inputShape'>;
+  /** The key and name of the network a POST /measurement body names, refused unless the plan has it. */
+  named(body: unknown): { readonly key: number | string; readonly name: string };
+  /** The journal record of a body naming network `key`, refused unless complete and consistent. */
+  record(body: unknown, key: number | string, protocol: Protocol): JournalMeasurement | FileMeasurement;
+  /** The bytes of a served file by its hash. */
+  file?(sha256: string): Uint8Array | undefined;
+}
+
+/** Catalog networks `indices`, which the page builds itself. */
+function catalogNetworks(indices: readonly number[]): ServedNetworks {
+  const planned = new Set(indices);
+  return {
+    keys: indices,
+    plan: (keys) => ({ indices: keys as number[] }),
+    named(body) {
+      const index = measurementIndex(body);
+      check(typeof index === 'number' && planned.has(index), () => `network #${escapeForMessage(String(index))} is not in this server's plan`);
+      return { key: index, name: `network #${index}` };
+    },
+    record: (body, key, protocol) => measurementFromBody(body, key as number, protocol),
+  };
+}
+
+/**
+ * ONNX files, each imported here once up front (so an unsupported one stops serve before the page opens), then
+ * fetched, imported and timed by the page and recorded with this import's counts. A renamed copy is served once.
+ */
+function fileNetworks({ files, inputShape }: OnnxSelection): ServedNetworks {
+  const options = inputShape ? { inputShape } : {};
+  const byHash = new Map<string, { readonly path: string; readonly served: ServedFile; readonly summary: GraphSummary }>();
+  for (const path of files) {
+    const { file, sha256, graph } = loadOnnxFile(path, options);
+    if (!byHash.has(sha256)) byHash.set(sha256, { path, served: { file, sha256 }, summary: summarize(graph) });
+  }
+  const served = (key: number | string) => byHash.get(key as string)!;
+  return {
+    keys: [...byHash.keys()],
+    plan: (keys) => ({ indices: [], files: keys.map((k) => served(k).served), ...(inputShape ? { inputShape } : {}) }),
+    named(body) {
+      const { file, sha256 } = measurementFile(body);
+      const known = typeof sha256 === 'string' ? byHash.get(sha256) : undefined;
+      check(known !== undefined && known.served.file === file, () => `file ${escapeForMessage(String(file))} with SHA-256 ${escapeForMessage(String(sha256), 70)} is not in this server's plan`);
+      return { key: known.served.sha256, name: known.served.file };
+    },
+    record: (body, key, protocol) => fileMeasurementFromBody(body, served(key).served, served(key).summary, protocol),
+    file(sha256) {
+      const known = byHash.get(sha256);
+      if (known === undefined) return undefined;
+      const bytes = readFileBytes(known.path);
+      check(sha256Hex(bytes) === sha256, `${known.path} changed since serve started; restart iotnets serve to measure its new content`);
+      return bytes;
+    },
+  };
+}
+
 /** How the page is to measure, as the command line says. */
 interface ServeSettings {
-  readonly indices: readonly number[];
+  readonly networks: ServedNetworks;
   readonly protocol: Protocol;
   readonly settings: SessionSettings;
   /** Only an explicit --threads is passed on: the server's core count means nothing to the browser. */
@@ -51,17 +132,16 @@ interface ServeSettings {
  * signal stops it; returns the signal's exit code, or 0 when all are measured.
  */
 async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings): Promise<number> {
-  const { indices, protocol, settings } = serve;
-  const planned = new Set(indices);
-  const remaining = () => indices.filter((i) => !results.has(i));
+  const { networks, protocol, settings } = serve;
+  const remaining = () => networks.keys.filter((k) => !results.has(k));
   const toMeasure = remaining().length;
   // esbuild and the page's server load only when a page is served.
   const { bundlePage, startPageServer } = await import('../../web/server-node.js');
   const script = await bundlePage();
   const progress = createProgress();
   const plan = (): WebPlan => ({
-    indices: remaining(),
-    planned: indices.length,
+    ...networks.plan(remaining()),
+    planned: networks.keys.length,
     protocol,
     optimization: settings.optimization,
     ...(serve.threads !== undefined ? { threads: serve.threads } : {}),
@@ -92,13 +172,13 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     const server = await startPageServer(script, serve.host, serve.port, {
       plan,
       device: (body) => reported(() => useDevice(body)),
+      ...(networks.file ? { file: (sha256: string) => reported(() => networks.file!(sha256)) } : {}),
       measurement: (body) =>
         reported(() => {
-          const index = measurementIndex(body);
-          check(typeof index === 'number' && planned.has(index), () => `network #${escapeForMessage(String(index))} is not in this server's plan`);
-          check(!results.has(index), `network #${index} is already in ${results.out}`);
+          const { key, name } = networks.named(body);
+          check(!results.has(key), `${name} is already in ${results.out}`);
           useDevice(body);
-          const record = measurementFromBody(body, index, protocol);
+          const record = networks.record(body, key, protocol);
           results.add(record);
           results.writeResults();
           measured += 1;
@@ -111,7 +191,7 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
     });
     const wildcard = serve.host === '0.0.0.0' || serve.host === '::';
     const local = wildcard ? `http://localhost:${server.port}/` : server.url;
-    console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${counted(indices.length, 'network')} to measure)`);
+    console.log(`calibration page: open ${local} in a browser (${toMeasure} of ${counted(networks.keys.length, 'network')} to measure)`);
     if (wildcard) {
       const lan = lanUrls(server.port);
       console.log(
@@ -135,12 +215,12 @@ async function serveUntilMeasured(results: ResultsWriter, serve: ServeSettings):
   return outcome.exitCode;
 }
 
-/** `iotnets serve`: calibrates catalog networks in a browser (a phone, a laptop) over onnxruntime-web. */
+/** `iotnets serve`: calibrates catalog networks or ONNX files in a browser (a phone, a laptop) over onnxruntime-web. */
 export function register(program: Command): void {
   addMeasurementOptions(
-    addCatalogSelectionOptions(program.command('serve'))
+    addOnnxSelectionOptions(addCatalogSelectionOptions(program.command('serve')))
       .description(
-        'calibrate a browser: serve a page that times catalog networks with onnxruntime-web (wasm) on whatever device ' +
+        'calibrate a browser: serve a page that times catalog networks (or your --onnx files) with onnxruntime-web (wasm) on whatever device ' +
           'opens it and posts each measurement back, written to --out in the format of `iotnets calibrate`; stops when ' +
           'all are measured; resumable: serve the same --out again to continue',
       )
@@ -153,7 +233,9 @@ export function register(program: Command): void {
     const { settings, protocol } = parseMeasurementOptions(o);
     const port = parseInteger(o.port, '--port');
     check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
-    const { indices, calibrationSet } = catalogSelection(o);
+    const onnx = onnxSelection(o);
+    const { indices, calibrationSet } = onnx ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
+    const networks = onnx ? fileNetworks(onnx) : catalogNetworks(indices);
     checkOutputFile(o.out, 'out');
     checkOutputFile(journalPathFor(o.out), 'out');
     const results = new ResultsWriter(o.out, {
@@ -161,11 +243,12 @@ export function register(program: Command): void {
       ...(o.force ? { force: true } : {}),
     });
     try {
-      if (indices.every((i) => results.has(i))) {
-        console.log(`all ${counted(indices.length, 'network')} are already in ${o.out}; nothing to measure`);
+      results.checkKind(onnx !== undefined);
+      if (networks.keys.every((k) => results.has(k))) {
+        console.log(`all ${counted(networks.keys.length, 'network')} are already in ${o.out}; nothing to measure`);
       } else {
         const threads = o.threads !== undefined ? { threads: settings.threads } : {};
-        process.exitCode = await serveUntilMeasured(results, { indices, protocol, settings, ...threads, host: o.host, port, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) });
+        process.exitCode = await serveUntilMeasured(results, { networks, protocol, settings, ...threads, host: o.host, port, ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}) });
         if (process.exitCode !== 0) return;
       }
     } finally {

@@ -9,7 +9,8 @@ import { catalogOnly, parseResults } from '../src/analysis/results.js';
 import { CATALOG } from '../src/catalog/catalog.js';
 import { IotnetsError } from '../src/errors.js';
 import { catalogGraph } from '../src/catalog/catalog.js';
-import { GraphBuilder, type Graph } from '../src/graph/graph.js';
+import { GraphBuilder, type Graph, type Value } from '../src/graph/graph.js';
+import type { Op } from '../src/graph/ops.js';
 import { exportOnnx } from '../src/onnx/export.js';
 import { RandomState } from '../src/rng/random-state.js';
 import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
@@ -36,6 +37,33 @@ function everyLayerClass() {
   const dense = b.conv('c4', r, 8, 3, { padding: 1 });
   const merged = b.concat([b.add(grouped, dense), r]);
   return b.build(b.linear('fc', b.flatten(b.maxPool(merged, 2)), 10));
+}
+
+/**
+ * Imported networks' patterns around convolutions: every activation ONNX Runtime fuses (after BatchNorm, on a plain
+ * and a blocked layout), SiLU, squeeze-excitation gates broadcast and at 1x1, HardSwish and Sigmoid on a blocked Add,
+ * scalars after a convolution (a Mul folds, a Sub stays), a Split of two channel halves and a lone Slice.
+ */
+function importedOpPatterns() {
+  const b = new GraphBuilder('imported-ops', [16, 8, 8], 10);
+  const act = (x: Value, op: Op) => b.call(op, [x]);
+  const conv = (name: string, x: Value, channels: number, kernel = 1, groups = 1) => b.conv(name, x, channels, kernel, { padding: (kernel - 1) / 2, groups });
+  const clip = act(b.bn('b1', conv('c1', b.input, 32, 3)), { kind: 'clip', min: 0, max: 6 });
+  const swish = act(b.bn('b2', conv('c2', clip, 32, 3, 32)), { kind: 'hardswish' });
+  // 18 input channels keep c4 in the plain layout (FusedConv).
+  const plain = act(conv('c4', conv('c3', swish, 18), 32), { kind: 'leakyrelu', alpha: 0.1 });
+  const sig = b.sigmoid(conv('c10', plain, 32));
+  const bn = b.bn('b5', conv('c5', sig, 32));
+  const silu = b.mul(bn, b.sigmoid(bn));
+  const gate = act(conv('se2', b.relu(conv('se1', b.avgPool(silu, 8), 8)), 32), { kind: 'hardsigmoid', alpha: 1 / 6, beta: 0.5 });
+  const excited = b.mul(silu, gate);
+  const sum = b.add(excited, conv('c6', excited, 32));
+  const pooled = b.avgPool(b.add(act(sum, { kind: 'hardswish' }), b.sigmoid(sum)), 8);
+  const se = b.mul(pooled, act(conv('g1', pooled, 32), { kind: 'hardsigmoid', alpha: 0.2, beta: 0.5 }));
+  const scaled = act(conv('c7', se, 32), { kind: 'scalar', operation: 'mul', value: 2 });
+  const shifted = act(conv('c8', scaled, 32), { kind: 'scalar', operation: 'sub', value: 1 });
+  const split = b.concat([b.slice(shifted, 0, 16), conv('c9', b.slice(shifted, 16, 32), 16), b.slice(scaled, 0, 8)]);
+  return b.build(b.linear('fc', b.flatten(split), 10));
 }
 
 describe('latency features', () => {
@@ -158,9 +186,9 @@ async function ortKernelCounts(graph: Graph): Promise<{ counts: Map<OrtKernel, n
 }
 
 describe('ONNX Runtime plan', () => {
-  it('runs the kernels ONNX Runtime runs after optimising, on a hand-made graph and two networks of every space', async () => {
+  it('runs the kernels ONNX Runtime runs after optimising, on hand-made graphs (imported networks\' ops too) and two networks of every space', async () => {
     const spaces = [...new Set(CATALOG.map((e) => e.space))];
-    const graphs = [everyLayerClass(), ...spaces.flatMap((space) => CATALOG.filter((e) => e.space === space).slice(0, 2).map((e) => catalogGraph(e)))];
+    const graphs = [everyLayerClass(), importedOpPatterns(), ...spaces.flatMap((space) => CATALOG.filter((e) => e.space === space).slice(0, 2).map((e) => catalogGraph(e)))];
     // The hand-made graph's blocked convolutions have 4 and 8 output channels, padded to one block: its size here.
     const block = (await ortKernelCounts(graphs[0]!)).paddedChannels;
     for (const graph of graphs) {

@@ -4,7 +4,7 @@ import { numel } from '../graph/tensor.js';
 
 /**
  * The kernels ONNX Runtime's CPU provider runs for an exported graph once it has optimised it: convolutions in plain
- * NCHW layout (`conv`, with BatchNorm folded in and ReLU/Add fused on), convolutions in the blocked NCHWc layout
+ * NCHW layout (`conv`, with BatchNorm folded in and an activation or Add fused on), convolutions in the blocked NCHWc layout
  * (`nchwcConv`, also what a BatchNorm on a blocked tensor becomes), the reorders between the two layouts, and the ops
  * left standing.
  */
@@ -48,7 +48,7 @@ function convolutionKind(op: OpOf<'conv2d'>, inChannels: number): ConvolutionKin
 /**
  * NCHWc block size of ONNX Runtime on x86-64 with AVX-512 (8 with AVX2 alone, 1 where its math library has no NCHWc
  * kernels). The features use this machine's, on which the plan matches ONNX Runtime 1.30's optimised graphs kernel for
- * kernel on all 1617 catalog networks.
+ * kernel on all 1617 catalog networks and, per kernel class, on the 24 torchvision classifiers bench:predict predicts.
  */
 const NCHWC_BLOCK = 16;
 
@@ -68,6 +68,8 @@ interface Step {
   sum?: number;
   removed: boolean;
   blocked: boolean;
+  /** Channels a Split writes when sibling Slices of one value run as that one kernel (this step is the first). */
+  splitChannels?: number;
 }
 
 /** A value in NCHWc layout: the step that writes it, its logical channels, and how many readers still want NCHW. */
@@ -101,32 +103,58 @@ function nchwcConvolution(op: OpOf<'conv2d'>, inChannels: number, block: number)
   return perGroup % NCHWC_CHANNEL_ALIGNMENT === 0 ? { blockedInput: true } : undefined;
 }
 
-/** Levels 1 and 2: BatchNorm folds into the convolution before it, a ReLU fuses onto it, when it is the only reader. */
+/** Activations ONNX Runtime fuses into the convolution before them (its MLAS kernels apply them on the output). */
+const CONV_ACTIVATIONS: ReadonlySet<OpKind> = new Set(['relu', 'clip', 'leakyrelu', 'sigmoid', 'hardsigmoid', 'hardswish']);
+
+/** What folds into a convolution it follows: BatchNorm and a multiplication by a constant into its weights, or an activation. */
+function foldsAs(op: Node['op']): 'weights' | 'activation' | undefined {
+  if (op.kind === 'batchnorm' || (op.kind === 'scalar' && op.operation === 'mul')) return 'weights';
+  return CONV_ACTIVATIONS.has(op.kind) ? 'activation' : undefined;
+}
+
+/**
+ * Levels 1 and 2, for a reader that is a value's only one: BatchNorm and a multiplication by a constant fold into the
+ * convolution before them, and an activation fuses onto it. Also x · Sigmoid(x) becomes one QuickGelu kernel, and
+ * sibling Slices of one value one Split.
+ */
 function foldIntoConvolutions(graph: Graph, readers: readonly number[]): { steps: Step[]; producer: Map<number, Step> } {
   const steps: Step[] = [];
   const producer = new Map<number, Step>();
+  const splits = new Map<number, Step>();
   for (const node of graph.nodes.slice(1)) {
     const input = node.inputs[0]!;
     const conv = producer.get(input);
-    const folds =
-      (node.op.kind === 'batchnorm' || node.op.kind === 'relu') &&
-      conv?.node.op.kind === 'conv2d' &&
-      conv.output === input &&
-      readers[input] === 1 &&
-      !conv.activation;
-    if (folds) {
+    const fold = foldsAs(node.op);
+    if (fold && conv?.node.op.kind === 'conv2d' && conv.output === input && readers[input] === 1 && !conv.activation) {
       if (node.op.kind === 'batchnorm') conv.bias = true;
-      else conv.activation = true;
+      if (fold === 'activation') conv.activation = true;
       conv.output = node.id;
       producer.set(node.id, conv);
       continue;
     }
     const step: Step = { node, output: node.id, bias: node.op.kind === 'conv2d' && node.op.bias, activation: false, removed: false, blocked: false };
+    if (node.op.kind === 'mul') {
+      const gate = node.inputs.map((i) => producer.get(i)).find((p) => p?.node.op.kind === 'sigmoid' && readers[p.output] === 1);
+      // x · Sigmoid(x) (SiLU) runs as one QuickGelu kernel: the Sigmoid has none of its own.
+      if (gate && node.inputs.includes(gate.node.inputs[0]!)) gate.removed = true;
+    }
+    if (node.op.kind === 'slice') {
+      const first = splits.get(input);
+      const channels = node.shape[0]!;
+      if (first) [first.splitChannels, step.removed] = [(first.splitChannels ?? first.node.shape[0]!) + channels, true];
+      else splits.set(input, step);
+    }
     steps.push(step);
     producer.set(node.id, step);
   }
   return { steps, producer };
 }
+
+/**
+ * Activations that run on a blocked tensor when they do not fuse into a convolution (HardSwish as HardSigmoid and Mul),
+ * as does a Mul of two blocked tensors of one shape (SiLU's QuickGelu among them); a broadcasting Mul needs NCHW.
+ */
+const BLOCKED_ACTIVATIONS: ReadonlySet<OpKind> = new Set(['sigmoid', 'hardsigmoid', 'hardswish']);
 
 /** What the NCHWc transform did: the values it left blocked and the NCHW values it reorders into blocks. */
 interface NchwcLayout {
@@ -194,6 +222,10 @@ function nchwcTransform(graph: Graph, steps: readonly Step[], readers: readonly 
         step.blocked = true;
         writeBlocked(node.id, channels, step);
       }
+    } else if (BLOCKED_ACTIVATIONS.has(op.kind) || (op.kind === 'mul' && node.inputs.every((i) => numel(shape(i)) === numel(node.shape)))) {
+      for (const b of operands) b.nchwReaders--;
+      step.blocked = true;
+      writeBlocked(node.id, channels, step);
     } else if (op.kind === 'batchnorm' && shape(node.inputs[0]!).length === 3) {
       operands[0]!.nchwReaders--;
       step.blocked = true;
@@ -232,8 +264,9 @@ function fuseAddsIntoConvolutions(steps: readonly Step[], producer: ReadonlyMap<
 
 /**
  * The kernels ONNX Runtime (CPU provider, graph optimisation level "all") runs for `graph` as `exportOnnx` writes it,
- * with NCHWc block size `block` (1 = no NCHWc kernels). Mirrors its rewrites in their order: Conv+BatchNorm folding and
- * Conv+ReLU fusion, the NCHWc layout transform with its reorders, then Conv+Add(+ReLU) fusion in NCHW.
+ * with NCHWc block size `block` (1 = no NCHWc kernels). Mirrors its rewrites in their order: Conv+BatchNorm (and
+ * constant Mul) folding and Conv+activation fusion, QuickGelu and Split fusion, the NCHWc layout transform with its
+ * reorders, then Conv+Add(+ReLU) fusion in NCHW.
  */
 export function onnxRuntimePlan(graph: Graph, block = NCHWC_BLOCK): OrtKernelCall[] {
   const readers = readerCounts(graph);
@@ -290,8 +323,12 @@ function kernelCalls(graph: Graph, steps: readonly Step[], { blocked, reordered 
     const kernel = (KERNEL_OF[op.kind] as (blocked: boolean) => OrtKernel)(step.blocked);
     if (kernel === 'nchwcConv') {
       calls.push({ kernel, node, inputs, output, macs: numel(output), convolution: 'depthwise' });
+    } else if (step.splitChannels !== undefined) {
+      calls.push({ kernel, node, inputs, output: [step.splitChannels, ...node.shape.slice(1)], macs: 0 });
     } else {
       calls.push({ kernel, node, inputs, output, macs: op.kind === 'linear' ? shape(node.inputs[0]!)[0]! * op.outFeatures : 0 });
+      // ONNX Runtime has no HardSwish kernel: it runs x · HardSigmoid(x), a second call.
+      if (op.kind === 'hardswish') calls.push({ kernel, node, inputs: [...inputs, output], output, macs: 0 });
     }
   }
   for (const [value, b] of blocked) {

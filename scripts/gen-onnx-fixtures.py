@@ -63,6 +63,26 @@ class ChannelsLast(nn.Module):
         return self.net(x.permute(0, 3, 1, 2))
 
 
+class Upsampler(nn.Module):
+    """A classifier with the transposed convolutions of decoders and segmentation heads: strided, grouped, with
+    output_padding, dilation, a non-square kernel and with and without a bias."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.down = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.up2 = nn.ConvTranspose2d(8, 12, 4, stride=2, padding=1, bias=False)
+        self.up3 = nn.ConvTranspose2d(12, 6, (3, 2), stride=(1, 2), dilation=(2, 1))
+        self.fc = nn.Linear(6, num_classes)
+
+    def forward(self, x):
+        x = torch.relu(self.down(x))
+        x = torch.relu(self.up1(x))
+        x = torch.relu(self.up2(x))
+        x = self.up3(x).mean(dim=(2, 3))
+        return self.fc(x)
+
+
 def example_input(net, size):
     """A batch of one in the layout the network takes."""
     return torch.zeros(1, size, size, 3) if getattr(net, "channels_last", False) else torch.zeros(1, 3, size, size)
@@ -77,6 +97,7 @@ TEST_SET = {
     "shufflenet_v2_x0_5": (lambda: tvm.shufflenet_v2_x0_5(weights=None, num_classes=10), 32, 17, True, KEEP_BN),
     "opmix": (OpMix, 32, 17, True, KEEP_BN),
     "squeezenet1_1_nhwc": (ChannelsLast, 32, 13, True, KEEP_BN),
+    "upsampler": (Upsampler, 16, 13, True, KEEP_BN),
 }
 
 BENCH_MODELS = {
@@ -119,7 +140,7 @@ def realistic_statistics(net, seed):
 
 
 def hook_macs(net, size):
-    """Multiply-accumulates per sample of Conv2d and Linear layers, from forward hooks on a batch of one."""
+    """Multiply-accumulates per sample of Conv2d, ConvTranspose2d and Linear layers, from forward hooks on a batch of one."""
     macs = [0]
 
     def count(module, inputs, output):
@@ -128,6 +149,10 @@ def hook_macs(net, size):
         if isinstance(module, nn.Conv2d):
             kh, kw = module.kernel_size
             macs[0] += output.numel() * (module.in_channels // module.groups) * kh * kw
+        elif isinstance(module, nn.ConvTranspose2d):
+            # Every input element meets every kernel tap of its group (as fvcore counts transposed convolutions).
+            kh, kw = module.kernel_size
+            macs[0] += inputs[0].numel() * (module.out_channels // module.groups) * kh * kw
         elif isinstance(module, nn.Linear):
             macs[0] += module.in_features * module.out_features
 

@@ -20,7 +20,7 @@ import { relativeError, runOrt } from './support/ort.ts';
 
 const proto = onnxProto.onnx;
 
-/** Elements of the float initializers the weight inputs of Conv, Gemm, MatMul and BatchNormalization nodes read, per use. */
+/** Elements of the float initializers the weight inputs of Conv, ConvTranspose, Gemm, MatMul and BatchNormalization nodes read, per use. */
 function usedInitializerElements(model: onnx.ModelProto): number {
   const graph = model.graph!;
   const elements = new Map(graph.initializer!.filter((t) => t.dataType === proto.TensorProto.DataType.FLOAT).map((t) => [t.name!, numel(t.dims!.map(toNumber))]));
@@ -28,7 +28,7 @@ function usedInitializerElements(model: onnx.ModelProto): number {
   const resolve = (name: string) => alias.get(name) ?? name;
   let total = 0;
   for (const node of graph.node!) {
-    if (!['Conv', 'Gemm', 'MatMul', 'BatchNormalization'].includes(node.opType!)) continue;
+    if (!['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'BatchNormalization'].includes(node.opType!)) continue;
     for (const name of node.input!.slice(1)) total += elements.get(resolve(name)) ?? 0;
   }
   return total;
@@ -165,6 +165,11 @@ describe('bad ONNX input', () => {
     const node = m.graph!.node!.find((n) => n.opType === 'Relu')!;
     node.opType = 'Tanh';
     refuses(bytesOf(m), new RegExp(`^my\\.onnx: node ${node.name} \\(Tanh\\) is an op iotnets cannot import`));
+    const conv = model();
+    const transposed = conv.graph!.node!.find((n) => n.opType === 'Conv')!;
+    transposed.opType = 'ConvTranspose';
+    transposed.attribute!.push({ name: 'output_shape', type: proto.AttributeProto.AttributeType.INTS, ints: [32, 32] });
+    refuses(bytesOf(conv), new RegExp(`^my\\.onnx: node ${transposed.name} \\(ConvTranspose\\) output_shape is not supported; export with explicit pads$`));
   });
   it('refuses a truncated file, several inputs, a non-image input, and a symbolic size without --input-size', () => {
     const bytes = exportOnnx(graph, zeroWeights(graph));

@@ -26,6 +26,11 @@ export type ScalarOperation = 'add' | 'sub' | 'mul' | 'div';
 export type Op =
   | { kind: 'input' }
   | ({ kind: 'conv2d'; outChannels: number; groups: number; bias: boolean } & Window)
+  /**
+   * Transposed convolution (ONNX ConvTranspose, nn.ConvTranspose2d): every input pixel scatters a kernel onto the
+   * output at stride spacing; `padding`/`padEnd` crop the output, `outputPadding` adds rows and columns at its end.
+   */
+  | ({ kind: 'convtranspose2d'; outChannels: number; groups: number; bias: boolean; outputPadding?: Pair } & Window)
   | { kind: 'batchnorm'; eps: number }
   | { kind: 'linear'; outFeatures: number; bias: boolean }
   | { kind: 'relu' }
@@ -105,6 +110,10 @@ function window(op: Window, input: Shape, where: string): Shape {
   return [c, oh, ow];
 }
 
+/** Output size of a transposed convolution along one axis. */
+const transposedOut = (size: number, kernel: number, stride: number, before: number, after: number, dilation: number, extra: number) =>
+  (size - 1) * stride - before - after + dilation * (kernel - 1) + extra + 1;
+
 function sameShapes(inputs: readonly Shape[], where: string): Shape {
   const first = inputs[0]!;
   for (const s of inputs) {
@@ -164,6 +173,34 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     },
     macs: (op, [input], out) => numel(out) * (input![0]! / op.groups) * op.kernel[0] * op.kernel[1],
     paperFlops: (op, inputs, out) => OPS.conv2d.macs(op, inputs, out) + (op.bias ? numel(out) : 0),
+  },
+  convtranspose2d: {
+    inferShape(op, [input], where) {
+      const { c, h, w } = feature(input!, where);
+      check(
+        c % op.groups === 0 && op.outChannels % op.groups === 0 && op.outChannels >= 1,
+        () => `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose channel counts that are multiples of the groups`,
+      );
+      const end = op.padEnd ?? op.padding;
+      const [dh, dw] = op.dilation ?? [1, 1];
+      const [eh, ew] = op.outputPadding ?? [0, 0];
+      const oh = transposedOut(h, op.kernel[0], op.stride[0], op.padding[0], end[0], dh, eh);
+      const ow = transposedOut(w, op.kernel[1], op.stride[1], op.padding[1], end[1], dw, ew);
+      check(oh >= 1 && ow >= 1, () => `${where}: padding crops the ${h}x${w} input's output to ${oh}x${ow}; use less padding`);
+      return [op.outChannels, oh, ow];
+    },
+    params(op, [input]) {
+      const weight: ParamSpec = {
+        suffix: 'weight',
+        shape: [input![0]!, op.outChannels / op.groups, op.kernel[0], op.kernel[1]],
+        dtype: 'float32',
+        trainable: true,
+      };
+      return op.bias ? [weight, { suffix: 'bias', shape: [op.outChannels], dtype: 'float32', trainable: true }] : [weight];
+    },
+    // Every input element meets every tap of its group's kernels (outputs the padding crops included).
+    macs: (op, [input]) => numel(input!) * (op.outChannels / op.groups) * op.kernel[0] * op.kernel[1],
+    paperFlops: (op, inputs, out) => OPS.convtranspose2d.macs(op, inputs, out) + (op.bias ? numel(out) : 0),
   },
   batchnorm: {
     inferShape(_op, [input], where) {

@@ -114,6 +114,45 @@ const conv2d: Kernel<'conv2d'> = ({ op, inputs: [x], inputShapes: [inShape], sha
   return out;
 };
 
+/** Transposed convolution: each input pixel scatters its group's kernels onto the output, accumulated in float64. */
+const convtranspose2d: Kernel<'convtranspose2d'> = ({ op, inputs: [x], inputShapes: [inShape], shape, batch, param }) => {
+  const [c, h, w] = inShape as [number, number, number];
+  const [oc, oh, ow] = shape as [number, number, number];
+  const inPerGroup = c / op.groups;
+  const outPerGroup = oc / op.groups;
+  const [kh, kw] = op.kernel;
+  const [sh, sw] = op.stride;
+  const [ph, pw] = op.padding;
+  const [dh, dw] = op.dilation ?? [1, 1];
+  const weight = param('weight');
+  const bias = op.bias ? param('bias') : undefined;
+  const sums = new Float64Array(batch * oc * oh * ow);
+  for (let n = 0; n < batch; n++) {
+    for (let i = 0; i < c; i++) {
+      const firstOut = Math.floor(i / inPerGroup) * outPerGroup;
+      for (let iy = 0; iy < h; iy++) {
+        for (let ix = 0; ix < w; ix++) {
+          const v = x![((n * c + i) * h + iy) * w + ix]!;
+          for (let j = 0; j < outPerGroup; j++) {
+            const plane = (n * oc + firstOut + j) * oh;
+            const taps = (i * outPerGroup + j) * kh * kw;
+            for (let ky = 0; ky < kh; ky++) {
+              const oy = iy * sh - ph + ky * dh;
+              if (oy < 0 || oy >= oh) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ox = ix * sw - pw + kx * dw;
+                if (ox >= 0 && ox < ow) sums[(plane + oy) * ow + ox] += v * weight[taps + ky * kw + kx]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  const positions = oh * ow;
+  return Float32Array.from(sums, (v, k) => v + (bias ? bias[Math.floor(k / positions) % oc]! : 0));
+};
+
 /** Eval-mode BatchNorm: per channel (x - running_mean) / sqrt(running_var + eps) * weight + bias. */
 const batchnorm: Kernel<'batchnorm'> = ({ op, inputs: [x], inputShapes: [inShape], batch, param }) => {
   const c = inShape![0]!;
@@ -265,6 +304,7 @@ const SCALAR_OPERATIONS: { [O in ScalarOperation]: (v: number, c: number) => num
 
 const KERNELS: { [K in Exclude<OpKind, 'input'>]: Kernel<K> } = {
   conv2d,
+  convtranspose2d,
   batchnorm,
   linear,
   relu: elementwise((v) => (v > 0 ? v : 0)),

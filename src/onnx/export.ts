@@ -55,7 +55,7 @@ function onnxNode(c: EmitBase, opType: string, inputs: readonly string[], attrib
 const withParams = (c: EmitBase, suffixes: readonly string[]) => [...c.inputs, ...suffixes.map((s) => `${c.module!}.${s}`)];
 
 /** Kernel, strides, pads ([top, left, bottom, right]) and ceil mode of a sliding window. */
-const windowAttributes = (op: OpOf<'conv2d' | 'maxpool' | 'avgpool'>): Attribute[] => {
+const windowAttributes = (op: OpOf<'conv2d' | 'convtranspose2d' | 'maxpool' | 'avgpool'>): Attribute[] => {
   const end = op.padEnd ?? op.padding;
   return [
     ints('kernel_shape', op.kernel),
@@ -89,6 +89,12 @@ const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
     onnxNode(c, 'Conv', withParams(c, c.op.bias ? ['weight', 'bias'] : ['weight']), [
       ...windowAttributes({ dilation: [1, 1], ...c.op }),
       int('group', c.op.groups),
+    ]),
+  convtranspose2d: (c) =>
+    onnxNode(c, 'ConvTranspose', withParams(c, c.op.bias ? ['weight', 'bias'] : ['weight']), [
+      ...windowAttributes({ dilation: [1, 1], ...c.op }),
+      int('group', c.op.groups),
+      ...(c.op.outputPadding ? [ints('output_padding', c.op.outputPadding)] : []),
     ]),
   // Eval mode: normalises with the running statistics (BatchNormalization also takes [N,C] for BatchNorm1d).
   batchnorm: (c) =>

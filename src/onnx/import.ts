@@ -168,6 +168,36 @@ function conv(c: NodeContext): Entry {
   return activation(c.call(op, [x], module));
 }
 
+/** ConvTranspose with explicit pads (or none), any strides, dilations, groups and output_padding. */
+function convTranspose(c: NodeContext): Entry {
+  const x = c.activation(0);
+  const weight = c.constant(1);
+  const bias = c.optionalConstant(2);
+  if (c.attributeInts('output_shape', []).length > 0) throw c.fail('output_shape is not supported; export with explicit pads');
+  const autoPad = c.attributeString('auto_pad', 'NOTSET');
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw c.fail(`auto_pad ${autoPad} is not supported; export with explicit pads`);
+  if (weight.shape.length !== 4) throw c.fail(`weight is [${weight.shape.join(',')}]; only 2-D transposed convolutions are supported`);
+  const [inChannels, perGroup, kh, kw] = weight.shape as [number, number, number, number];
+  const groups = c.attributeInt('group', 1);
+  if (x.shape[0] !== inChannels) throw c.fail(`weight expects ${inChannels} input channels, the input has ${x.shape[0]}`);
+  const outputPadding = pairOf(c.attributeInts('output_padding', [0, 0]), 0);
+  const dilation = pairOf(c.attributeInts('dilations', [1, 1]), 0);
+  const { ceilMode: _, ...window } = windowOf(c, x.shape, [kh, kw], dilation);
+  const outChannels = perGroup * groups;
+  const module = c.moduleName(weight);
+  const op: Op = {
+    kind: 'convtranspose2d',
+    outChannels,
+    groups,
+    bias: bias !== undefined,
+    ...window,
+    ...(outputPadding[0] !== 0 || outputPadding[1] !== 0 ? { outputPadding } : {}),
+  };
+  c.setParam(module, 'weight', weight.shape, floats(weight));
+  if (bias) c.setParam(module, 'bias', [outChannels], floats(bias));
+  return activation(c.call(op, [x], module));
+}
+
 function batchNormalization(c: NodeContext): Entry {
   const x = c.activation(0);
   if (c.attributeInt('training_mode', 0) !== 0) throw c.fail('training_mode=1 is not an inference model; export in eval mode');
@@ -444,6 +474,7 @@ function passThrough(c: NodeContext): Entry {
 /** How each supported ONNX op becomes graph ops when it acts on activations. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
   Conv: conv,
+  ConvTranspose: convTranspose,
   BatchNormalization: batchNormalization,
   Gemm: gemm,
   MatMul: matMul,

@@ -32,7 +32,7 @@ const LAYER_CLASSES: readonly LayerClass[] = [...MAC_CLASSES, 'batchnorm', 'acti
 /** Bytes of one float32 activation element. */
 const FLOAT_BYTES = 4;
 
-function convClass(op: OpOf<'conv2d'>, inputs: readonly Shape[]): LayerClass {
+function convClass(op: OpOf<'conv2d' | 'convtranspose2d'>, inputs: readonly Shape[]): LayerClass {
   const inChannels = inputs[0]![0]!;
   if (op.groups === 1) return op.kernel[0] * op.kernel[1] === 1 ? 'conv1x1' : 'convkxk';
   return op.groups === inChannels ? 'depthwise' : 'grouped';
@@ -45,6 +45,7 @@ function convClass(op: OpOf<'conv2d'>, inputs: readonly Shape[]): LayerClass {
 const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inputs: readonly Shape[]) => LayerClass | undefined } = {
   input: () => undefined,
   conv2d: convClass,
+  convtranspose2d: convClass,
   batchnorm: () => 'batchnorm',
   linear: () => 'linear',
   relu: () => 'activation',
@@ -167,7 +168,7 @@ function addNode(features: FeatureVector, graph: Graph, node: Node): void {
   features[slots.bytes] += FLOAT_BYTES * elements;
   const macs = (OPS[node.op.kind] as OpDef<OpKind>).macs(node.op as never, inputs, node.shape);
   if (macs > 0) features[slots.macs] += macs;
-  if (node.op.kind === 'conv2d' && node.op.groups > 1) features[slots.groups] += node.op.groups;
+  if ((node.op.kind === 'conv2d' || node.op.kind === 'convtranspose2d') && node.op.groups > 1) features[slots.groups] += node.op.groups;
 }
 
 /** The MAC class of a convolution by kind, in plain and in blocked layout (blocked grouped ones run the dense kernel). */

@@ -1,5 +1,5 @@
 import type { Graph, Node } from '../graph/graph.js';
-import type { OpKind, OpOf, Shape } from '../graph/ops.js';
+import { OPS, type OpKind, type OpOf, type Shape } from '../graph/ops.js';
 import { numel } from '../graph/tensor.js';
 
 /**
@@ -40,7 +40,7 @@ export interface OrtKernelCall {
 /** Dense (one group), depthwise (one group per channel) or grouped convolution. */
 export type ConvolutionKind = 'dense' | 'depthwise' | 'grouped';
 
-function convolutionKind(op: OpOf<'conv2d'>, inChannels: number): ConvolutionKind {
+function convolutionKind(op: OpOf<'conv2d' | 'convtranspose2d'>, inChannels: number): ConvolutionKind {
   if (op.groups === 1) return 'dense';
   return op.groups === inChannels && op.outChannels === op.groups ? 'depthwise' : 'grouped';
 }
@@ -278,6 +278,7 @@ export function onnxRuntimePlan(graph: Graph, block = NCHWC_BLOCK): OrtKernelCal
 
 const KERNEL_OF: { [K in Exclude<OpKind, 'conv2d'>]: (blocked: boolean) => OrtKernel } = {
   input: () => 'other',
+  convtranspose2d: () => 'conv',
   batchnorm: (blocked) => (blocked ? 'nchwcConv' : 'batchnorm'),
   linear: () => 'linear',
   relu: () => 'relu',
@@ -325,6 +326,9 @@ function kernelCalls(graph: Graph, steps: readonly Step[], { blocked, reordered 
       calls.push({ kernel, node, inputs, output, macs: numel(output), convolution: 'depthwise' });
     } else if (step.splitChannels !== undefined) {
       calls.push({ kernel, node, inputs, output: [step.splitChannels, ...node.shape.slice(1)], macs: 0 });
+    } else if (op.kind === 'convtranspose2d') {
+      const macs = OPS.convtranspose2d.macs(op, [shape(node.inputs[0]!)], node.shape);
+      calls.push({ kernel, node, inputs, output, macs, convolution: convolutionKind(op, shape(node.inputs[0]!)[0]!) });
     } else {
       calls.push({ kernel, node, inputs, output, macs: op.kind === 'linear' ? shape(node.inputs[0]!)[0]! * op.outFeatures : 0 });
       // ONNX Runtime has no HardSwish kernel: it runs x · HardSigmoid(x), a second call.

@@ -45,6 +45,7 @@ const UNIT: Moments = { mean: 0, meanSquare: 1 };
 const MOMENTS: { [K in OpKind]: MomentRule } = {
   input: () => UNIT,
   conv2d: weighted,
+  convtranspose2d: weighted,
   linear: weighted,
   // Running statistics are matched to the input, so BatchNorm output has the gain its random parameters give it.
   batchnorm: () => ({ mean: 0, meanSquare: BATCHNORM_GAIN }),
@@ -156,6 +157,8 @@ const batchNormInit: ModuleInit = (module, input, rng) => {
 
 const MODULE_INIT: Partial<Record<OpKind, ModuleInit>> = {
   conv2d: weightedInit,
+  // nn.ConvTranspose2d's fan_in is its weight's dim 1 (out/groups) times the kernel, as weightedInit computes.
+  convtranspose2d: weightedInit,
   linear: weightedInit,
   batchnorm: batchNormInit,
 };

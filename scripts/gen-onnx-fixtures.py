@@ -83,6 +83,29 @@ class Upsampler(nn.Module):
         return self.fc(x)
 
 
+class Normalised(nn.Module):
+    """Per-channel constant arithmetic on activations: a Keras-style input normalisation ((x - mean) / std), an unfused
+    BatchNorm (conv * scale + shift), a per-channel offset subtracted, and per-class gains on the logits."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.mean = nn.Parameter(torch.tensor([0.49, 0.48, 0.45]).view(1, 3, 1, 1), requires_grad=False)
+        self.std = nn.Parameter(torch.tensor([0.25, 0.24, 0.26]).view(1, 3, 1, 1), requires_grad=False)
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.scale = nn.Parameter(torch.rand(16, 1, 1) + 0.5)
+        self.shift = nn.Parameter(torch.randn(16, 1, 1) * 0.1)
+        self.conv2 = nn.Conv2d(16, 8, 3, stride=2)
+        self.offset = nn.Parameter(torch.randn(1, 8, 1, 1) * 0.1)
+        self.fc = nn.Linear(8, num_classes)
+        self.gain = nn.Parameter(torch.rand(num_classes) + 0.5)
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        x = torch.relu(self.conv1(x) * self.scale + self.shift)
+        x = torch.relu(self.conv2(x) - self.offset).mean(dim=(2, 3))
+        return self.fc(x) * self.gain
+
+
 def example_input(net, size):
     """A batch of one in the layout the network takes."""
     return torch.zeros(1, size, size, 3) if getattr(net, "channels_last", False) else torch.zeros(1, 3, size, size)
@@ -98,6 +121,7 @@ TEST_SET = {
     "opmix": (OpMix, 32, 17, True, KEEP_BN),
     "squeezenet1_1_nhwc": (ChannelsLast, 32, 13, True, KEEP_BN),
     "upsampler": (Upsampler, 16, 13, True, KEEP_BN),
+    "normalised": (Normalised, 16, 17, True, KEEP_BN),
 }
 
 BENCH_MODELS = {

@@ -20,16 +20,19 @@ import { relativeError, runOrt } from './support/ort.ts';
 
 const proto = onnxProto.onnx;
 
-/** Elements of the float initializers the weight inputs of Conv, ConvTranspose, Gemm, MatMul and BatchNormalization nodes read, per use. */
+/**
+ * Elements of the float initializers the weight inputs of Conv, ConvTranspose, Gemm, MatMul and BatchNormalization
+ * nodes read, and the per-channel (not scalar) constants of Add/Sub/Mul/Div, per use.
+ */
 function usedInitializerElements(model: onnx.ModelProto): number {
   const graph = model.graph!;
   const elements = new Map(graph.initializer!.filter((t) => t.dataType === proto.TensorProto.DataType.FLOAT).map((t) => [t.name!, numel(t.dims!.map(toNumber))]));
   const alias = new Map(graph.node!.filter((n) => n.opType === 'Identity').map((n) => [n.output![0]!, n.input![0]!]));
-  const resolve = (name: string) => alias.get(name) ?? name;
   let total = 0;
+  const size = (name: string) => elements.get(alias.get(name) ?? name) ?? 0;
   for (const node of graph.node!) {
-    if (!['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'BatchNormalization'].includes(node.opType!)) continue;
-    for (const name of node.input!.slice(1)) total += elements.get(resolve(name)) ?? 0;
+    if (['Add', 'Sub', 'Mul', 'Div'].includes(node.opType!)) for (const name of node.input!) total += size(name) > 1 ? size(name) : 0;
+    if (['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'BatchNormalization'].includes(node.opType!)) for (const name of node.input!.slice(1)) total += size(name);
   }
   return total;
 }
@@ -170,6 +173,12 @@ describe('bad ONNX input', () => {
     transposed.opType = 'ConvTranspose';
     transposed.attribute!.push({ name: 'output_shape', type: proto.AttributeProto.AttributeType.INTS, ints: [32, 32] });
     refuses(bytesOf(conv), new RegExp(`^my\\.onnx: node ${transposed.name} \\(ConvTranspose\\) output_shape is not supported; export with explicit pads$`));
+    const spatial = model();
+    const scaled = spatial.graph!.node!.find((n) => n.opType === 'Relu')!;
+    scaled.opType = 'Mul';
+    scaled.input!.push('rows');
+    spatial.graph!.initializer!.push({ name: 'rows', dims: [1, 1, 1, 7], dataType: proto.TensorProto.DataType.FLOAT, floatData: [1, 2, 3, 4, 5, 6, 7] });
+    refuses(bytesOf(spatial), new RegExp(`^my\\.onnx: node ${scaled.name} \\(Mul\\) the constant has shape \\[1,1,1,7\\] on an \\[N,\\d+,\\d+,\\d+\\] activation; only scalars and per-channel constants \\(\\[\\d+,1,1\\]\\) are supported$`));
   });
   it('refuses a truncated file, several inputs, a non-image input, and a symbolic size without --input-size', () => {
     const bytes = exportOnnx(graph, zeroWeights(graph));

@@ -40,6 +40,8 @@ export type Op =
   | { kind: 'hardsigmoid'; alpha: number; beta: number }
   | { kind: 'hardswish' }
   | { kind: 'scalar'; operation: ScalarOperation; value: number }
+  /** `x <operation> weight[c]` per channel (per feature of a vector): Keras normalisation layers, an unfused BatchNorm. */
+  | { kind: 'channelwise'; operation: ScalarOperation }
   | ({ kind: 'maxpool' } & Window)
   /** `countIncludePad` false divides by the taps inside the input only (ONNX's default; PyTorch's is true). */
   | ({ kind: 'avgpool'; countIncludePad?: boolean } & Window)
@@ -201,6 +203,15 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     // Every input element meets every tap of its group's kernels (outputs the padding crops included).
     macs: (op, [input]) => numel(input!) * (op.outChannels / op.groups) * op.kernel[0] * op.kernel[1],
     paperFlops: (op, inputs, out) => OPS.convtranspose2d.macs(op, inputs, out) + (op.bias ? numel(out) : 0),
+  },
+  channelwise: {
+    inferShape(_op, [input], where) {
+      check(input!.length === 1 || input!.length === 3, () => `${where}: a per-channel constant needs [C] or [C,H,W], got [${input!.join(',')}]`);
+      return input!;
+    },
+    params: (_op, [input]) => [{ suffix: 'weight', shape: input!.length === 3 ? [input![0]!, 1, 1] : [input![0]!], dtype: 'float32', trainable: true }],
+    macs: zero,
+    paperFlops: (_op, _in, out) => numel(out),
   },
   batchnorm: {
     inferShape(_op, [input], where) {

@@ -153,6 +153,15 @@ const convtranspose2d: Kernel<'convtranspose2d'> = ({ op, inputs: [x], inputShap
   return Float32Array.from(sums, (v, k) => v + (bias ? bias[Math.floor(k / positions) % oc]! : 0));
 };
 
+/** `x <operation> weight[c]` with one constant per channel (per feature of a vector). */
+const channelwise: Kernel<'channelwise'> = ({ op, inputs: [x], inputShapes: [inShape], param }) => {
+  const c = inShape![0]!;
+  const plane = numel(inShape!) / c;
+  const weight = param('weight');
+  const apply = SCALAR_OPERATIONS[op.operation];
+  return x!.map((v, k) => apply(v, weight[Math.floor(k / plane) % c]!));
+};
+
 /** Eval-mode BatchNorm: per channel (x - running_mean) / sqrt(running_var + eps) * weight + bias. */
 const batchnorm: Kernel<'batchnorm'> = ({ op, inputs: [x], inputShapes: [inShape], batch, param }) => {
   const c = inShape![0]!;
@@ -305,6 +314,7 @@ const SCALAR_OPERATIONS: { [O in ScalarOperation]: (v: number, c: number) => num
 const KERNELS: { [K in Exclude<OpKind, 'input'>]: Kernel<K> } = {
   conv2d,
   convtranspose2d,
+  channelwise,
   batchnorm,
   linear,
   relu: elementwise((v) => (v > 0 ? v : 0)),

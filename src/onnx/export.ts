@@ -96,6 +96,7 @@ const EMITTERS: { [K in Exclude<OpKind, 'input'>]: Emitter<K> } = {
       int('group', c.op.groups),
       ...(c.op.outputPadding ? [ints('output_padding', c.op.outputPadding)] : []),
     ]),
+  channelwise: (c) => onnxNode(c, SCALAR_OP_TYPES[c.op.operation], withParams(c, ['weight'])),
   // Eval mode: normalises with the running statistics (BatchNormalization also takes [N,C] for BatchNorm1d).
   batchnorm: (c) =>
     onnxNode(c, 'BatchNormalization', withParams(c, ['weight', 'bias', 'running_mean', 'running_var']), [

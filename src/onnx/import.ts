@@ -88,8 +88,11 @@ interface NodeContext {
   attributeInts(name: string, fallback: readonly number[]): number[];
   attributeFloat(name: string, fallback: number): number;
   attributeString(name: string, fallback: string): string;
-  /** The module this node runs, named from its weight initializer (`features.0.weight` -> `features.0`). */
-  moduleName(weight: Constant | undefined): string;
+  /**
+   * The module this node runs, named from its weight initializer (`features.0.weight` -> `features.0`); `bare` takes
+   * a parameter's own name (`layer1.scale`, a tensor PyTorch registered without a module) as the module's.
+   */
+  moduleName(weight: Constant | undefined, bare?: boolean): string;
   /** Stores a module parameter under `${module}.${suffix}`. */
   setParam(module: string, suffix: string, shape: readonly number[], data: Float32Array): void;
   /** A one-line error naming the file, the node and its op. */
@@ -276,7 +279,7 @@ function clip(c: NodeContext): Entry {
 
 const SCALAR_OPERATIONS: Record<string, ScalarOperation> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' };
 
-/** Add/Sub/Mul/Div: two activations (a sum, a product or an SE gate), or an activation and a scalar constant. */
+/** Add/Sub/Mul/Div: two activations (a sum, a product or an SE gate), or an activation and a scalar or per-channel constant. */
 function binary(c: NodeContext): Entry {
   const [a, b] = [c.input(0), c.input(1)];
   const operation = SCALAR_OPERATIONS[c.node.opType!]!;
@@ -291,11 +294,24 @@ function binary(c: NodeContext): Entry {
   const constantFirst = a?.kind === 'constant';
   const [x, k] = constantFirst ? [b, a] : [a, b];
   if (x?.kind !== 'activation' || k?.kind !== 'constant') throw c.fail('expects an activation and a constant');
-  if (numel(k.shape) !== 1) {
-    throw c.fail(`the constant has shape [${k.shape.join(',')}]; only scalar constants are supported (fold per-channel scales into the convolution)`);
-  }
   if (constantFirst && (operation === 'sub' || operation === 'div')) throw c.fail(`a constant ${operation === 'sub' ? 'minus' : 'divided by'} an activation is not supported`);
-  return activation(c.call({ kind: 'scalar', operation, value: k.data[0]! }, [x.value]));
+  if (numel(k.shape) === 1) return activation(c.call({ kind: 'scalar', operation, value: k.data[0]! }, [x.value]));
+  if (!isPerChannel(k.shape, x.value.shape)) {
+    const expected = x.value.shape.length === 3 ? `[${x.value.shape[0]},1,1]` : `[${x.value.shape[0]}]`;
+    throw c.fail(`the constant has shape [${k.shape.join(',')}] on an [N,${x.value.shape.join(',')}] activation; only scalars and per-channel constants (${expected}) are supported`);
+  }
+  const op: Op = { kind: 'channelwise', operation };
+  const module = c.moduleName(k, true);
+  c.setParam(module, 'weight', x.value.shape.length === 3 ? [x.value.shape[0]!, 1, 1] : [x.value.shape[0]!], floats(k));
+  return activation(c.call(op, [x.value], module));
+}
+
+/** Whether a constant of `shape` holds one value per channel of an activation of per-sample `activation` shape ([C,1,1] or [1,C,1,1] on maps, [C] or [1,C] on vectors). */
+function isPerChannel(shape: readonly number[], activation: Shape): boolean {
+  const dims = [...shape];
+  while (dims.length > activation.length && dims[0] === 1) dims.shift();
+  const wanted = activation.length === 3 ? [activation[0]!, 1, 1] : activation.length === 1 ? [activation[0]!] : [];
+  return dims.length === wanted.length && dims.every((d, i) => d === wanted[i]);
 }
 
 /** The one channel axis of an axis attribute on a [N,C,H,W] activation, else an error. */
@@ -826,9 +842,10 @@ function importModel(bytes: Uint8Array, fileName: string, options: ImportOptions
       attributeInts: (name, fallback) => (attributes.has(name) ? (attributes.get(name)!.ints ?? []).map(toNumber) : [...fallback]),
       attributeFloat: (name, fallback) => (attributes.has(name) ? (attributes.get(name)!.f ?? 0) : fallback),
       attributeString: (name, fallback) => (attributes.has(name) ? new TextDecoder().decode(attributes.get(name)!.s ?? new Uint8Array()) : fallback),
-      moduleName(weight) {
+      moduleName(weight, bare = false) {
         if (docModule !== undefined) return docModule;
-        const fromWeight = weight?.initializer?.endsWith('.weight') ? weight.initializer.slice(0, -'.weight'.length) : undefined;
+        const own = bare && weight?.initializer !== undefined && /^[\w.]+$/.test(weight.initializer) ? weight.initializer : undefined;
+        const fromWeight = weight?.initializer?.endsWith('.weight') ? weight.initializer.slice(0, -'.weight'.length) : own;
         const base = fromWeight ?? scopeOf(node.name ?? '') ?? (node.name || `${opType.toLowerCase()}_${index}`);
         // Two nodes sharing one weight tensor share the module; different weights under one name get a suffix.
         let name = base;

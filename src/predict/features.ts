@@ -55,6 +55,7 @@ const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inputs: readonly Shape[]) => Laye
   hardsigmoid: () => 'activation',
   hardswish: () => 'activation',
   scalar: () => 'elementwise',
+  channelwise: () => 'elementwise',
   softmax: () => 'activation',
   maxpool: () => 'pool',
   avgpool: () => 'pool',

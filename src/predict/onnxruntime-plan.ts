@@ -106,16 +106,20 @@ function nchwcConvolution(op: OpOf<'conv2d'>, inChannels: number, block: number)
 /** Activations ONNX Runtime fuses into the convolution before them (its MLAS kernels apply them on the output). */
 const CONV_ACTIVATIONS: ReadonlySet<OpKind> = new Set(['relu', 'clip', 'leakyrelu', 'sigmoid', 'hardsigmoid', 'hardswish']);
 
-/** What folds into a convolution it follows: BatchNorm and a multiplication by a constant into its weights, or an activation. */
+/**
+ * What folds into a convolution it follows: BatchNorm, a multiplication by a constant and a per-channel constant Mul
+ * or Add (ConvMulFusion, ConvAddFusion) into its weights and bias, or an activation.
+ */
 function foldsAs(op: Node['op']): 'weights' | 'activation' | undefined {
   if (op.kind === 'batchnorm' || (op.kind === 'scalar' && op.operation === 'mul')) return 'weights';
+  if (op.kind === 'channelwise' && (op.operation === 'mul' || op.operation === 'add')) return 'weights';
   return CONV_ACTIVATIONS.has(op.kind) ? 'activation' : undefined;
 }
 
 /**
- * Levels 1 and 2, for a reader that is a value's only one: BatchNorm and a multiplication by a constant fold into the
- * convolution before them, and an activation fuses onto it. Also x · Sigmoid(x) becomes one QuickGelu kernel, and
- * sibling Slices of one value one Split.
+ * Levels 1 and 2, for a reader that is a value's only one: BatchNorm, a multiplication by a constant and a per-channel
+ * constant Add fold into the convolution before them, and an activation fuses onto it. Also x · Sigmoid(x) becomes one
+ * QuickGelu kernel, and sibling Slices of one value one Split.
  */
 function foldIntoConvolutions(graph: Graph, readers: readonly number[]): { steps: Step[]; producer: Map<number, Step> } {
   const steps: Step[] = [];
@@ -126,7 +130,7 @@ function foldIntoConvolutions(graph: Graph, readers: readonly number[]): { steps
     const conv = producer.get(input);
     const fold = foldsAs(node.op);
     if (fold && conv?.node.op.kind === 'conv2d' && conv.output === input && readers[input] === 1 && !conv.activation) {
-      if (node.op.kind === 'batchnorm') conv.bias = true;
+      if (node.op.kind === 'batchnorm' || (node.op.kind === 'channelwise' && node.op.operation === 'add')) conv.bias = true;
       if (fold === 'activation') conv.activation = true;
       conv.output = node.id;
       producer.set(node.id, conv);
@@ -279,6 +283,7 @@ export function onnxRuntimePlan(graph: Graph, block = NCHWC_BLOCK): OrtKernelCal
 const KERNEL_OF: { [K in Exclude<OpKind, 'conv2d'>]: (blocked: boolean) => OrtKernel } = {
   input: () => 'other',
   convtranspose2d: () => 'conv',
+  channelwise: () => 'other',
   batchnorm: (blocked) => (blocked ? 'nchwcConv' : 'batchnorm'),
   linear: () => 'linear',
   relu: () => 'relu',

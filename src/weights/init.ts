@@ -47,6 +47,8 @@ const MOMENTS: { [K in OpKind]: MomentRule } = {
   conv2d: weighted,
   convtranspose2d: weighted,
   linear: weighted,
+  // Initialised near the identity (scales near 1, shifts near 0, below): the scale stays.
+  channelwise: same,
   // Running statistics are matched to the input, so BatchNorm output has the gain its random parameters give it.
   batchnorm: () => ({ mean: 0, meanSquare: BATCHNORM_GAIN }),
   relu: ([m]) => rectified(m!),
@@ -155,10 +157,18 @@ const batchNormInit: ModuleInit = (module, input, rng) => {
   ];
 };
 
+/** Per-channel constants near the identity: scales ~ U(GAMMA), shifts ~ U(+-BETA), as BatchNorm's affine parameters. */
+const channelwiseInit: ModuleInit = (module, _input, rng) => {
+  const { shape } = module.params[0]!;
+  const operation = (module.op as OpOf<'channelwise'>).operation;
+  return [operation === 'mul' || operation === 'div' ? uniform(rng, shape, GAMMA[0], GAMMA[1]) : uniform(rng, shape, -BETA, BETA)];
+};
+
 const MODULE_INIT: Partial<Record<OpKind, ModuleInit>> = {
   conv2d: weightedInit,
   // nn.ConvTranspose2d's fan_in is its weight's dim 1 (out/groups) times the kernel, as weightedInit computes.
   convtranspose2d: weightedInit,
+  channelwise: channelwiseInit,
   linear: weightedInit,
   batchnorm: batchNormInit,
 };

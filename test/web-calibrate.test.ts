@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -101,12 +101,15 @@ test('serve resumes a results file: the plan omits measured networks, another de
   assert.equal(again.stdout, `all 4 networks are already in ${out}; nothing to measure\n`);
 });
 
-test('a browser calibrates served ONNX files into the results `calibrate --onnx` writes, and select chooses among them', { skip: chromiumMissing, timeout: 60_000 }, async () => {
+test('a browser calibrates the ONNX files of a served directory into the results `calibrate --onnx` writes (a file changed since is refused), and select chooses among them', { skip: chromiumMissing, timeout: 60_000 }, async () => {
   const fixtures = join(REPO_ROOT, 'test', 'fixtures', 'onnx');
   const manifest = JSON.parse(readFileSync(join(fixtures, 'manifest.json'), 'utf8')) as { models: { file: string; stateDictElements: number; macs: number }[] };
   const files = ['catalog_280.onnx', 'catalog_680.onnx'];
   const fileOut = join(work, 'files.json');
-  const server = serve(['--out', fileOut, '--onnx', ...files.map((f) => join(fixtures, f)), ...PROTOCOL]);
+  const served = join(work, 'models');
+  mkdirSync(served);
+  for (const f of files) copyFileSync(join(fixtures, f), join(served, f));
+  const server = serve(['--out', fileOut, '--onnx', served, ...PROTOCOL]);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -122,6 +125,14 @@ test('a browser calibrates served ONNX files into the results `calibrate --onnx`
     });
     assert.equal(stranger.status, 409);
     assert.match((await stranger.json()).error, /^file catalog_280\.onnx with SHA-256 [0-9a-f]{64} is not in this server's plan$/);
+    const bytes = await fetch(new URL(`onnx/${plan.files[0].sha256}`, url));
+    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), readFileSync(join(fixtures, files[0]!)));
+    assert.equal((await fetch(new URL(`onnx/${'0'.repeat(64)}`, url))).status, 404);
+    writeFileSync(join(served, files[1]!), 'edited');
+    const changed = await fetch(new URL(`onnx/${plan.files[1].sha256}`, url));
+    assert.equal(changed.status, 409);
+    assert.match((await changed.json()).error, /catalog_680\.onnx changed since serve started; restart iotnets serve to measure its new content$/);
+    copyFileSync(join(fixtures, files[1]!), join(served, files[1]!));
     await page.goto(url);
     assert.equal(await server.exited, 0, server.output().stderr);
     await page.getByText(/^done: 2 networks measured/).waitFor({ timeout: 5_000 });

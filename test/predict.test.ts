@@ -357,6 +357,19 @@ describe('latency model', () => {
   });
 });
 
+describe('measured networks', () => {
+  it('weigh a median by the spread of the runs its 90th percentile shows, a mean by t_std', () => {
+    // A median of 1 ms whose runs a loaded machine stretched now and then: t_std 5 ms, yet 90% of the runs within 1.5126 ms.
+    const entry = { spacename: CATALOG[7]!.space, law: CATALOG[7]!.law, id: CATALOG[7]!.id, index: 7, t_avg: 2, t_std: 5 };
+    const [median, mean] = [{ ...entry, t_median: 1, t_p90: 1 + 0.4 * 1.2816 }, entry].map(
+      (e) => measuredNetworks(catalogOnly(parseResults([e], 'r.json').measurements, 'r.json', 'a test'))[0]!,
+    );
+    assert.equal(median.latencyMs, 1);
+    assert.ok(Math.abs(median.latencyStdMs! - 0.4) < 1e-12, `spread ${median.latencyStdMs}`);
+    assert.deepEqual([mean.latencyMs, mean.latencyStdMs], [2, 5]);
+  });
+});
+
 describe('on the paper devices', { skip: sharedMissing }, () => {
   for (const device of ['RaspPi', 'MacBookPro']) {
     it(`${device}: 20 diverse calibration networks rank the other 1597 with Spearman rho >= 0.97`, () => {

@@ -19,6 +19,19 @@ export interface MeasuredNetwork {
   readonly accuracy?: number;
 }
 
+/** z of the 90th percentile of a normal distribution: (p90 - median) / Z90 is its standard deviation. */
+const Z90 = 1.2816;
+
+/**
+ * The spread a measurement's latency is weighted by: for a median, the spread of the runs around it as their 90th
+ * percentile shows it, which outliers (a run descheduled on a loaded machine) do not inflate as they do t_std; for a
+ * mean, t_std.
+ */
+function spreadOf(m: ResultRow): { latencyStdMs?: number } {
+  if (m.latencyStatistic === 'median' && m.p90Ms !== undefined) return { latencyStdMs: Math.max(0, m.p90Ms - m.latencyMs) / Z90 };
+  return m.latencyStdMs !== undefined ? { latencyStdMs: m.latencyStdMs } : {};
+}
+
 /** Catalog measurements (from a results file) with their networks' features. */
 export function measuredNetworks(measurements: readonly (ResultRow & CatalogIdentity)[]): MeasuredNetwork[] {
   const features = catalogFeatures();
@@ -27,7 +40,7 @@ export function measuredNetworks(measurements: readonly (ResultRow & CatalogIden
     group: m.space,
     features: features[m.index]!,
     latencyMs: m.latencyMs,
-    ...(m.latencyStdMs !== undefined ? { latencyStdMs: m.latencyStdMs } : {}),
+    ...spreadOf(m),
     ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}),
   }));
 }

@@ -10,7 +10,7 @@ export interface CalibrationPoint {
   readonly features: FeatureVector;
   /** Mean latency of one batch-1 inference (the paper's t_avg), ms. */
   readonly latencyMs: number;
-  /** Spread of the timed runs (the paper's t_std), ms: a noisy measurement counts for less. */
+  /** Spread of the timed runs (the paper's t_std; for a median, what its t_p90 shows), ms: a noisy measurement counts for less. */
   readonly latencyStdMs?: number;
   /** Catalog index, recorded in the model so a reader knows what it was calibrated on. */
   readonly index?: number;

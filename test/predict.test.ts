@@ -15,7 +15,7 @@ import { exportOnnx } from '../src/onnx/export.js';
 import { RandomState } from '../src/rng/random-state.js';
 import { chooseCalibrationSet, chooseDiverse } from '../src/predict/chooser.js';
 import { evaluatePredictor, measuredNetworks, simulatedNoiseFloor } from '../src/predict/evaluate.js';
-import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, latencyFeatures, namedFeatures } from '../src/predict/features.js';
+import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, latencyFeatures, namedFeatures, RANGE_ONLY_FEATURES } from '../src/predict/features.js';
 import { budgetRegret, frontRecall, kendallTauB, predictionMetrics, type ScoredNetwork } from '../src/predict/metrics.js';
 import { fitLatencyModel, modelToJson, outOfRange, parseLatencyModel, predictLatencyMs, preferredFamily } from '../src/predict/model.js';
 import { nnls } from '../src/predict/nnls.js';
@@ -122,6 +122,8 @@ describe('latency features', () => {
         'ort.linear.macs': 192 * 10,
         'ort.conv.groups': 2,
         'ort.im2col.bytes': 4 * 64 * 4 * 9,
+        // weight bytes over the MACs of conv1x1, convkxk, depthwise, grouped and linear
+        'weights.bytesPerMac': (4 * 2442) / (768 + 18432 + 2304 + 9216 + 1920),
       },
     );
   });
@@ -134,9 +136,10 @@ describe('latency features', () => {
     }
   });
 
-  it('the families cover every feature, sharing only the fixed cost per inference', () => {
+  it('the families and the range-only features cover every feature, the families sharing only the fixed cost per inference', () => {
     const { layers, onnxruntime } = FEATURE_FAMILIES;
-    assert.deepEqual([...new Set([...layers.columns, ...onnxruntime.columns])].sort((a, b) => a - b), [...FEATURE_NAMES.keys()]);
+    const rangeOnly = RANGE_ONLY_FEATURES.map((name) => FEATURE_NAMES.indexOf(name));
+    assert.deepEqual([...new Set([...layers.columns, ...onnxruntime.columns, ...rangeOnly])].sort((a, b) => a - b), [...FEATURE_NAMES.keys()]);
     assert.deepEqual(layers.columns.filter((j) => onnxruntime.columns.includes(j)).map((j) => FEATURE_NAMES[j]), ['network']);
   });
 });
@@ -323,14 +326,15 @@ describe('latency model', () => {
     assert.equal(fitLatencyModel(layerTimed, { name: 'this machine', details: { onnxruntime: '1.30.0' } }).family, 'layers');
   });
 
-  it('flags weight bytes beyond the calibration set whatever the family, as the features of its own family', () => {
+  it('flags weight bytes and weights per MAC beyond the calibration set whatever the family, as the features of its own family', () => {
     const model = fitLatencyModel(
       chooseCalibrationSet(20).map((index) => ({ index, features: features[index]!, latencyMs: exact(kernelCosts, index) })),
       { name: 'this machine', details: { onnxruntime: '1.30.0' } },
     );
     assert.equal(model.family, 'onnxruntime');
-    const big = Float64Array.from(features[0]!, (v, j) => (['weights.bytes', 'ort.conv.macs'].includes(FEATURE_NAMES[j]!) ? 10 * model.ranges!.max[j]! + 1 : v));
-    assert.deepEqual(outOfRange(model, big).map((o) => o.feature).sort(), ['ort.conv.macs', 'weights.bytes']);
+    const big = Float64Array.from(features[0]!, (v, j) => (['weights.bytes', 'ort.conv.macs', 'weights.bytesPerMac'].includes(FEATURE_NAMES[j]!) ? 10 * model.ranges!.max[j]! + 1 : v));
+    assert.deepEqual(outOfRange(model, big).map((o) => o.feature).sort(), ['ort.conv.macs', 'weights.bytes', 'weights.bytesPerMac']);
+    assert.equal(predictLatencyMs(model, big) - predictLatencyMs(model, Float64Array.from(big, (v, j) => (FEATURE_NAMES[j] === 'weights.bytesPerMac' ? 0 : v))), 0, 'a range-only feature costs nothing');
     assert.deepEqual(outOfRange(model, features[model.calibration[0]!]!), []);
   });
 

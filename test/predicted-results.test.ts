@@ -52,7 +52,8 @@ test('a network beyond the calibration range is flagged out of range and its int
   assert.ok(flagged.length > 0 && flagged.length < 1617);
   for (const r of document.results) assert.equal(r.out_of_range === true, outOfRange(model, features[r.index]!).length > 0, `#${r.index}`);
   const inRangeFactor = Math.exp(residualQuantile(model.residuals!, 0.95));
-  for (const r of flagged) assert.ok(r.t_high / r.t_avg >= inRangeFactor, `#${r.index}`);
+  // Flagged by weights per MAC alone (a range-only feature), an interval keeps the in-range width, to rounding.
+  for (const r of flagged) assert.ok(r.t_high / r.t_avg >= inRangeFactor * (1 - 1e-12), `#${r.index}`);
   const widened = document.results.filter((r) => r.range_excess !== undefined);
   assert.ok(widened.length > 0);
   for (const r of widened) assert.ok(r.t_high / r.t_avg > inRangeFactor * 1.0000001, `#${r.index}`);

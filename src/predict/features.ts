@@ -119,7 +119,15 @@ const ORT_FEATURES: readonly string[] = [
  * compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
  * input of plain-layout k×k convolutions.
  */
-export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES];
+export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES, 'weights.bytesPerMac'];
+
+/**
+ * Features no family costs, kept for their calibrated range alone: `weights.bytesPerMac`, parameter bytes per
+ * multiply-accumulate. It tells weight-bound networks (small inputs, wide layers: torchvision classifiers at 32 px read
+ * 0.06-2.6 bytes of weights per MAC) from compute-bound ones (the catalog's CIFAR networks: 0.15 at most), whose
+ * time a calibration set of the latter cannot price.
+ */
+export const RANGE_ONLY_FEATURES: readonly string[] = ['weights.bytesPerMac'];
 
 /** A set of features that together describe how one kind of runtime spends time; a model uses one family. */
 export type FeatureFamily = 'layers' | 'onnxruntime';
@@ -153,6 +161,8 @@ const ORT_SLOTS = Object.fromEntries(
 const ORT_MAC_SLOTS = Object.fromEntries(ORT_MAC_CLASSES.map((c) => [c, slot(`ort.${c}.macs`)])) as Record<OrtMacClass, number>;
 const NETWORK_SLOT = slot('network');
 const WEIGHT_BYTES_SLOT = slot('weights.bytes');
+const WEIGHTS_PER_MAC_SLOT = slot('weights.bytesPerMac');
+const LAYER_MAC_SLOTS = MAC_CLASSES.map((c) => slot(`${c}.macs`));
 const ORT_GROUPS_SLOT = slot('ort.conv.groups');
 const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
 
@@ -201,7 +211,8 @@ function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
 
 /**
  * The latency features of a network (batch 1, float32); computed once per network, predictions are then dot products.
- * With `family`, only that family's features are computed (the others stay 0, as a model of that family costs them).
+ * With `family`, only that family's features are computed (the others, range-only ones too, stay 0, as a model of that
+ * family costs them).
  */
 export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVector {
   const features = new Float64Array(FEATURE_NAMES.length);
@@ -209,6 +220,8 @@ export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVe
   if (family !== 'onnxruntime') {
     for (const node of graph.nodes) addNode(features, graph, node);
     features[WEIGHT_BYTES_SLOT] = stateDictTotals(graph).weightBytes;
+    const macs = LAYER_MAC_SLOTS.reduce((sum, j) => sum + features[j]!, 0);
+    if (family === undefined && macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;
   }
   if (family !== 'layers') for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
   return features;

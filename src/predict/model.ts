@@ -1,6 +1,6 @@
 import type { DeviceInfo } from '../analysis/results.js';
 import { check, IotnetsError } from '../errors.js';
-import { FEATURE_FAMILIES, FEATURE_NAMES, type FeatureFamily, type FeatureVector } from './features.js';
+import { FEATURE_FAMILIES, FEATURE_NAMES, RANGE_ONLY_FEATURES, type FeatureFamily, type FeatureVector } from './features.js';
 import { spearman } from '../analysis/crossdevice.js';
 import { median } from './metrics.js';
 import { nnls } from './nnls.js';
@@ -193,11 +193,14 @@ export interface OutOfRange {
   readonly max: number;
 }
 
-/** Weight bytes: flagged beyond the calibration set in every family, as weights that outgrow the caches cost time no calibration network showed. */
-const WEIGHT_BYTES = FEATURE_NAMES.indexOf('weights.bytes');
+/**
+ * Checked beyond the calibration set in every family: weight bytes, as weights that outgrow the caches cost time no
+ * calibration network showed, and the range-only features (weights per MAC: weight traffic no calibration network priced).
+ */
+const ALWAYS_CHECKED = ['weights.bytes', ...RANGE_ONLY_FEATURES].map((name) => FEATURE_NAMES.indexOf(name));
 
 /**
- * The features of the model's family (and the weight bytes, whatever the family) on which `features` exceeds every
+ * The features of the model's family (and weight bytes and weights per MAC, whatever the family) on which `features` exceeds every
  * calibration network (a network the model never saw the like of: how far to trust its prediction). Only the high
  * side counts: each cost is proportional to its feature, so a value between 0 and the calibrated minimum is an
  * interpolation towards no cost, while one above the maximum is an extrapolation. Empty for a model file without ranges.
@@ -206,7 +209,7 @@ export function outOfRange(model: LatencyModel, features: FeatureVector): OutOfR
   const ranges = model.ranges;
   if (!ranges) return [];
   const columns = FEATURE_FAMILIES[model.family].columns;
-  return [...columns, ...(columns.includes(WEIGHT_BYTES) ? [] : [WEIGHT_BYTES])]
+  return [...columns, ...ALWAYS_CHECKED.filter((j) => !columns.includes(j))]
     .filter((j) => features[j]! > ranges.max[j]!)
     .map((j) => ({ feature: FEATURE_NAMES[j]!, value: features[j]!, min: ranges.min[j]!, max: ranges.max[j]! }));
 }

@@ -15,7 +15,10 @@ export interface Prediction {
   readonly highMs: number;
   /** Log factor by which the network's features lie beyond the calibration set's (0 inside). */
   readonly excess: number;
-  /** Some feature lies beyond the calibration range (see outOfRange): the prediction extrapolates and its interval is widened. */
+  /**
+   * Some feature lies beyond the calibration range (see outOfRange): the prediction extrapolates, and its interval is
+   * widened by how far the costing features do (a range-only feature, weights per MAC, flags without widening).
+   */
   readonly outOfRange: boolean;
 }
 

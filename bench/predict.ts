@@ -15,13 +15,14 @@ import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { evaluatePredictor, type CalibrationSets } from '../src/predict/evaluate.js';
 import { BUDGETS } from '../src/predict/metrics.js';
 import { formatTable } from '../src/report/text.js';
-import { catalogFeatures, latencyFeatures } from '../src/predict/features.js';
+import { catalogFeatures, FEATURE_NAMES, latencyFeatures } from '../src/predict/features.js';
 import { fitLatencyModel, outOfRange, predictLatencyMs } from '../src/predict/model.js';
 import { journalPathFor, readJournal } from '../src/calibrate/journal.js';
 import { loadOnnxFile } from '../src/onnx/load-file.js';
 import { join } from 'node:path';
 
 const KS = [10, 20, 50, 100];
+const WEIGHTS_PER_MAC = FEATURE_NAMES.indexOf('weights.bytesPerMac');
 const REPEATS = 20;
 const SETS: readonly CalibrationSets[] = ['diverse', 'random'];
 const SAFETY_KS = [20, 50];
@@ -149,7 +150,8 @@ async function benchThirdParty(): Promise<void> {
   const rows = journal.files.map((m) => {
     const features = latencyFeatures(loadOnnxFile(join(dir, m.file)).graph);
     const predictedMs = predictLatencyMs(model, features);
-    return { file: m.file, meanMs: m.t_avg, medianMs: m.median, predictedMs, ape: Math.abs(predictedMs - m.median) / m.median, flagged: outOfRange(model, features).map((o) => o.feature) };
+    const flagged = outOfRange(model, features).map((o) => o.feature);
+    return { file: m.file, meanMs: m.t_avg, medianMs: m.median, predictedMs, ape: Math.abs(predictedMs - m.median) / m.median, flagged, weightsPerMac: features[WEIGHTS_PER_MAC]! };
   });
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -167,6 +169,10 @@ async function benchThirdParty(): Promise<void> {
   console.log(`\nthird-party networks: ${model.family} model fit on ${device.networks.length} catalog networks of ${calibration}, predicting ${rows.length} torchvision classifiers`);
   console.log(formatTable(['', 'MdAPE vs median', '±20%', 'MdAPE vs t_avg', 'flagged out of range'], table));
   console.log(formatTable(['file', 'median', 'measured t_avg', 'predicted', 'APE', 'beyond the calibration set'], rows.map((r) => [r.file, r.medianMs.toFixed(3), r.meanMs.toFixed(3), r.predictedMs.toFixed(3), pct(r.ape), r.flagged.join(', ')])));
+  const perMac = rows.map((r) => r.weightsPerMac);
+  console.log(
+    `weight bytes per MAC: the calibration set's at most ${model.ranges!.max[WEIGHTS_PER_MAC]!.toFixed(3)}, the files' ${Math.min(...perMac).toFixed(3)}..${Math.max(...perMac).toFixed(3)} (median ${median(perMac).toFixed(3)}): weight traffic no calibration network priced`,
+  );
 }
 
 benchSpeed();

@@ -50,16 +50,15 @@ export interface PoolOptions {
   padding?: number | readonly [number, number];
 }
 
-const pair = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? [v, v] : v);
+/** Kernel, stride and padding pairs of small sizes, shared: a network holds thousands of them and they are never mutated. */
+const SQUARE_PAIRS: readonly (readonly [number, number])[] = Array.from({ length: 16 }, (_, v) => [v, v] as const);
+
+const pair = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? (SQUARE_PAIRS[v] ?? [v, v]) : v);
 
 function sameOp(a: Op, b: Op): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/**
- * Records a network the way its PyTorch forward() runs: each call names the nn.Module it uses
- * (so parameters carry state_dict keys), or none for functional calls.
- */
 /**
  * Bounds on a network's size, checked as it is built so that absurd arguments (a width, a depth or a class count in
  * the millions) are one line before anything large is allocated: 2^28 parameters (1 GiB of float32 weights), 2^28
@@ -67,10 +66,32 @@ function sameOp(a: Op, b: Op): boolean {
  */
 const GRAPH_LIMITS = { parameters: 2 ** 28, activationElements: 2 ** 28, nodes: 100_000 } as const;
 
+/**
+ * The op being added, as error messages name it (`network module (kind)`). One per builder, updated per call: the
+ * text is formatted only when a message quotes it, not for each of the thousands of ops a search builds.
+ */
+class OpSite {
+  module: string | undefined = undefined;
+  kind: OpKind = 'input';
+
+  constructor(private readonly network: string) {}
+
+  toString(): string {
+    return `${this.network}${this.module ? ` ${this.module}` : ''} (${this.kind})`;
+  }
+}
+
+/**
+ * Records a network the way its PyTorch forward() runs: each call names the nn.Module it uses
+ * (so parameters carry state_dict keys), or none for functional calls.
+ */
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly modules = new Map<string, Module>();
   private parameters = 0;
+  private readonly site: OpSite;
+  /** The input shapes of a one-input call, refilled per call (the shape rules read them, none keeps the array). */
+  private readonly oneShape: Shape[] = [[]];
   /** The network input. */
   readonly input: Value;
 
@@ -79,53 +100,78 @@ export class GraphBuilder {
     readonly inputShape: Shape,
     readonly numClasses: number,
   ) {
-    check(Number.isInteger(numClasses) && numClasses >= 1, `${name}: numClasses must be a positive integer, got ${numClasses}`);
-    this.nodes.push({ id: 0, op: { kind: 'input' }, inputs: [], shape: inputShape });
-    this.input = { id: 0, shape: inputShape };
+    check(Number.isInteger(numClasses) && numClasses >= 1, () => `${name}: numClasses must be a positive integer, got ${numClasses}`);
+    this.site = new OpSite(name);
+    const input: Node = { id: 0, op: { kind: 'input' }, inputs: [], shape: inputShape };
+    this.nodes.push(input);
+    this.input = input;
   }
 
   /** Adds one call of `op` on `inputs`, run by module `module` if given. */
   call(op: Op, inputs: readonly Value[], module?: string): Value {
-    const where = `${this.name}${module ? ` ${module}` : ''} (${op.kind})`;
+    if (inputs.length === 1) return this.callOne(op, inputs[0]!, module);
     const shapes = new Array<Shape>(inputs.length);
     const ids = new Array<number>(inputs.length);
     for (let i = 0; i < inputs.length; i++) {
       shapes[i] = inputs[i]!.shape;
       ids[i] = inputs[i]!.id;
     }
-    const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, where);
-    check(this.nodes.length < GRAPH_LIMITS.nodes, () => `${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
-    check(
-      numel(shape) <= GRAPH_LIMITS.activationElements,
-      () => `${where}: an activation of ${numel(shape)} elements per sample, over ${GRAPH_LIMITS.activationElements}; choose smaller model arguments or input`,
-    );
-    if (module !== undefined) this.register(module, op, shapes[0]!, where);
-    const id = this.nodes.length;
-    this.nodes.push(module !== undefined ? { id, op, inputs: ids, shape, module } : { id, op, inputs: ids, shape });
-    return { id, shape };
+    return this.append(op, shapes, ids, module);
+  }
+
+  /** `call` with one input, the common case, without building arrays of inputs. */
+  private callOne(op: Op, x: Value, module: string | undefined): Value {
+    const shapes = this.oneShape;
+    shapes[0] = x.shape;
+    return this.append(op, shapes, [x.id], module);
+  }
+
+  private append(op: Op, shapes: readonly Shape[], ids: number[], module: string | undefined): Value {
+    const site = this.site;
+    site.module = module;
+    site.kind = op.kind;
+    const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, site);
+    if (this.nodes.length >= GRAPH_LIMITS.nodes) {
+      throw new IotnetsError(`${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
+    }
+    const elements = numel(shape);
+    if (elements > GRAPH_LIMITS.activationElements) {
+      throw new IotnetsError(
+        `${site}: an activation of ${elements} elements per sample, over ${GRAPH_LIMITS.activationElements}; choose smaller model arguments or input`,
+      );
+    }
+    if (module !== undefined) this.register(module, op, shapes[0]!);
+    const node: Node = module !== undefined ? { id: this.nodes.length, op, inputs: ids, shape, module } : { id: this.nodes.length, op, inputs: ids, shape };
+    this.nodes.push(node);
+    return node;
   }
 
   /** Registers a module the constructor creates but forward() never calls: its entries are in the state_dict all the same. */
   declare(module: string, op: Op, inputShape: Shape): void {
-    this.register(module, op, inputShape, `${this.name} ${module} (${op.kind})`);
+    this.site.module = module;
+    this.site.kind = op.kind;
+    this.register(module, op, inputShape);
   }
 
-  private register(name: string, op: Op, inputShape: Shape, where: string): void {
-    const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, [inputShape]);
+  private register(name: string, op: Op, inputShape: Shape): void {
+    const shapes = this.oneShape;
+    shapes[0] = inputShape;
+    const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, shapes);
     const existing = this.modules.get(name);
-    if (existing) {
+    if (existing !== undefined) {
       // A module called again (e.g. GoogLeNet's one MaxPool2d, run on 480 and on 832 channels) shares its weights:
       // it must be the same layer with the same parameter shapes; parameter-free modules may see any input width.
       if (!sameOp(existing.op, op) || JSON.stringify(params) !== JSON.stringify(existing.params)) {
-        throw new Error(`${where}: module ${name} reused with a different configuration`);
+        throw new Error(`${this.site}: module ${name} reused with a different configuration`);
       }
       return;
     }
-    for (const p of params) this.parameters += numel(p.shape);
-    check(
-      this.parameters <= GRAPH_LIMITS.parameters,
-      () => `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${where}; choose smaller model arguments or fewer classes`,
-    );
+    for (let i = 0; i < params.length; i++) this.parameters += numel(params[i]!.shape);
+    if (this.parameters > GRAPH_LIMITS.parameters) {
+      throw new IotnetsError(
+        `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${this.site}; choose smaller model arguments or fewer classes`,
+      );
+    }
     this.modules.set(name, { name, op, params });
   }
 

@@ -66,12 +66,18 @@ export interface ParamSpec {
   readonly trainable: boolean;
 }
 
+/**
+ * How error messages name the op being checked: text, or an object that formats it only when a message quotes it
+ * (the builder checks every op of every network; the text is wanted only for the one that fails).
+ */
+export type Where = string | { toString(): string };
+
 /** What the graph knows about one kind of operation. */
 export interface OpDef<K extends OpKind> {
   /** Output shape for the given input shapes; throws IotnetsError for inputs the op cannot take. */
-  inferShape(op: OpOf<K>, inputs: readonly Shape[], where: string): Shape;
+  inferShape(op: OpOf<K>, inputs: readonly Shape[], where: Where): Shape;
   /** state_dict entries of the module that performs this op (none for parameter-free ops). */
-  params(op: OpOf<K>, inputs: readonly Shape[]): ParamSpec[];
+  params(op: OpOf<K>, inputs: readonly Shape[]): readonly ParamSpec[];
   /** Multiply-accumulates per sample (convolutions and linear layers only). */
   macs(op: OpOf<K>, inputs: readonly Shape[], output: Shape): number;
   /**
@@ -91,16 +97,21 @@ function spatialOut(size: number, kernel: number, stride: number, before: number
   return ceil && (out - 1) * stride >= size + before ? out - 1 : out;
 }
 
-function feature(shape: Shape, where: string): { c: number; h: number; w: number } {
-  // Hot (every op of every network built): a plain test, no message closure.
+// The shape rules run for every op of every network built (a search builds thousands of networks a second): plain
+// tests that format their message only when they fail, no closures, no destructured parameters.
+
+function feature(shape: Shape, where: Where): { c: number; h: number; w: number } {
   if (shape.length !== 3) throw new IotnetsError(`${where}: expects a [C,H,W] feature map, got [${shape.join(',')}]`);
   return { c: shape[0]!, h: shape[1]!, w: shape[2]! };
 }
 
-function window(op: Window, input: Shape, where: string): Shape {
-  const { c, h, w } = feature(input, where);
+const NO_DILATION: Pair = [1, 1];
+
+/** The output of a window over a feature map, with `channels` output channels. */
+function window(op: Window, input: Shape, where: Where, channels: number): Shape {
+  const { h, w } = feature(input, where);
   const end = op.padEnd ?? op.padding;
-  const dilation = op.dilation ?? [1, 1];
+  const dilation = op.dilation ?? NO_DILATION;
   const ceil = op.ceilMode === true;
   const oh = spatialOut(h, op.kernel[0], op.stride[0], op.padding[0], end[0], dilation[0], ceil);
   const ow = spatialOut(w, op.kernel[1], op.stride[1], op.padding[1], end[1], dilation[1], ceil);
@@ -109,33 +120,57 @@ function window(op: Window, input: Shape, where: string): Shape {
       `${where}: spatial size ${h}x${w} shrinks to ${oh}x${ow} (kernel ${op.kernel.join('x')}, stride ${op.stride.join('x')}); use a larger input or fewer downsampling stages`,
     );
   }
-  return [c, oh, ow];
+  return [channels, oh, ow];
 }
 
 /** Output size of a transposed convolution along one axis. */
 const transposedOut = (size: number, kernel: number, stride: number, before: number, after: number, dilation: number, extra: number) =>
   (size - 1) * stride - before - after + dilation * (kernel - 1) + extra + 1;
 
-function sameShapes(inputs: readonly Shape[], where: string): Shape {
+function sameShapes(inputs: readonly Shape[], where: Where): Shape {
   const first = inputs[0]!;
   for (const s of inputs) {
-    check(
-      s.length === first.length && s.every((d, i) => d === first[i]),
-      () => `${where}: operand shapes differ: ${inputs.map((x) => `[${x.join(',')}]`).join(' vs ')}`,
-    );
+    let same = s.length === first.length;
+    for (let i = 0; same && i < s.length; i++) same = s[i] === first[i];
+    if (!same) throw new IotnetsError(`${where}: operand shapes differ: ${inputs.map((x) => `[${x.join(',')}]`).join(' vs ')}`);
   }
   return first;
 }
 
+/**
+ * BatchNorm's state_dict entries for `channels` channels. They depend on the width alone, so each width's list is
+ * made once and shared by every BatchNorm of that width (networks hold one per conv; a search builds many). Not
+ * frozen: frozen arrays take slower paths in V8's loops over shapes; the readonly types keep them unmodified.
+ */
+function batchNormParams(channels: number): readonly ParamSpec[] {
+  let params = BATCH_NORM_PARAMS.get(channels);
+  if (params === undefined) {
+    const c = [channels];
+    params = [
+      { suffix: 'weight', shape: c, dtype: 'float32', trainable: true },
+      { suffix: 'bias', shape: c, dtype: 'float32', trainable: true },
+      { suffix: 'running_mean', shape: c, dtype: 'float32', trainable: false },
+      { suffix: 'running_var', shape: c, dtype: 'float32', trainable: false },
+      { suffix: 'num_batches_tracked', shape: [], dtype: 'int64', trainable: false },
+    ];
+    if (BATCH_NORM_PARAMS.size < BATCH_NORM_WIDTHS_KEPT) BATCH_NORM_PARAMS.set(channels, params);
+  }
+  return params;
+}
+
+/** BatchNorm entry lists kept, by width: far more widths than any search space draws, a bound on the memory all the same. */
+const BATCH_NORM_WIDTHS_KEPT = 4096;
+const BATCH_NORM_PARAMS = new Map<number, readonly ParamSpec[]>();
+
 const poolDef = (counted: (input: Shape) => number): OpDef<'maxpool' | 'avgpool'> => ({
-  inferShape: (op, [input], where) => window(op, input!, where),
+  inferShape: (op, inputs, where) => window(op, inputs[0]!, where, inputs[0]![0]!),
   params: none,
   macs: zero,
-  paperFlops: (_op, [input], _out, isModule) => (isModule ? counted(input!) : 0),
+  paperFlops: (_op, inputs, _out, isModule) => (isModule ? counted(inputs[0]!) : 0),
 });
 
 const elementwise: OpDef<'relu' | 'sigmoid' | 'clip' | 'leakyrelu' | 'hardsigmoid' | 'hardswish' | 'scalar' | 'softmax'> = {
-  inferShape: (_op, [input]) => input!,
+  inferShape: (_op, inputs) => inputs[0]!,
   params: none,
   macs: zero,
   paperFlops: (_op, _in, out, isModule) => (isModule ? numel(out) : 0),
@@ -154,26 +189,27 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     throw new Error('input has no inputs');
   }),
   conv2d: {
-    inferShape(op, [input], where) {
-      const { c } = feature(input!, where);
-      check(
-        c % op.groups === 0 && op.outChannels % op.groups === 0,
-        () => `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
-      );
-      check(op.outChannels >= 1, () => `${where}: needs at least one output channel, got ${op.outChannels}`);
-      const [, oh, ow] = window(op, input!, where);
-      return [op.outChannels, oh!, ow!];
+    inferShape(op, inputs, where) {
+      const input = inputs[0]!;
+      const { c } = feature(input, where);
+      if (c % op.groups !== 0 || op.outChannels % op.groups !== 0) {
+        throw new IotnetsError(
+          `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
+        );
+      }
+      if (!(op.outChannels >= 1)) throw new IotnetsError(`${where}: needs at least one output channel, got ${op.outChannels}`);
+      return window(op, input, where, op.outChannels);
     },
-    params(op, [input]) {
+    params(op, inputs) {
       const weight: ParamSpec = {
         suffix: 'weight',
-        shape: [op.outChannels, input![0]! / op.groups, op.kernel[0], op.kernel[1]],
+        shape: [op.outChannels, inputs[0]![0]! / op.groups, op.kernel[0], op.kernel[1]],
         dtype: 'float32',
         trainable: true,
       };
       return op.bias ? [weight, { suffix: 'bias', shape: [op.outChannels], dtype: 'float32', trainable: true }] : [weight];
     },
-    macs: (op, [input], out) => numel(out) * (input![0]! / op.groups) * op.kernel[0] * op.kernel[1],
+    macs: (op, inputs, out) => numel(out) * (inputs[0]![0]! / op.groups) * op.kernel[0] * op.kernel[1],
     paperFlops: (op, inputs, out) => OPS.conv2d.macs(op, inputs, out) + (op.bias ? numel(out) : 0),
   },
   convtranspose2d: {
@@ -214,34 +250,27 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
     paperFlops: (_op, _in, out) => numel(out),
   },
   batchnorm: {
-    inferShape(_op, [input], where) {
-      check(input!.length === 1 || input!.length === 3, () => `${where}: BatchNorm expects [C] or [C,H,W], got [${input!.join(',')}]`);
-      return input!;
+    inferShape(_op, inputs, where) {
+      const input = inputs[0]!;
+      if (input.length !== 1 && input.length !== 3) throw new IotnetsError(`${where}: BatchNorm expects [C] or [C,H,W], got [${input.join(',')}]`);
+      return input;
     },
-    params(_op, [input]) {
-      const c = [input![0]!];
-      return [
-        { suffix: 'weight', shape: c, dtype: 'float32', trainable: true },
-        { suffix: 'bias', shape: c, dtype: 'float32', trainable: true },
-        { suffix: 'running_mean', shape: c, dtype: 'float32', trainable: false },
-        { suffix: 'running_var', shape: c, dtype: 'float32', trainable: false },
-        { suffix: 'num_batches_tracked', shape: [], dtype: 'int64', trainable: false },
-      ];
-    },
+    params: (_op, inputs) => batchNormParams(inputs[0]![0]!),
     macs: zero,
     paperFlops: (_op, _in, out) => 2 * numel(out),
   },
   linear: {
-    inferShape(op, [input], where) {
-      check(input!.length === 1, () => `${where}: Linear expects a flat [F] input, got [${input!.join(',')}]; flatten first`);
+    inferShape(op, inputs, where) {
+      const input = inputs[0]!;
+      if (input.length !== 1) throw new IotnetsError(`${where}: Linear expects a flat [F] input, got [${input.join(',')}]; flatten first`);
       return [op.outFeatures];
     },
-    params(op, [input]) {
-      const weight: ParamSpec = { suffix: 'weight', shape: [op.outFeatures, input![0]!], dtype: 'float32', trainable: true };
+    params(op, inputs) {
+      const weight: ParamSpec = { suffix: 'weight', shape: [op.outFeatures, inputs[0]![0]!], dtype: 'float32', trainable: true };
       return op.bias ? [weight, { suffix: 'bias', shape: [op.outFeatures], dtype: 'float32', trainable: true }] : [weight];
     },
-    macs: (op, [input]) => input![0]! * op.outFeatures,
-    paperFlops: (op, [input]) => input![0]! * op.outFeatures,
+    macs: (op, inputs) => inputs[0]![0]! * op.outFeatures,
+    paperFlops: (op, inputs) => inputs[0]![0]! * op.outFeatures,
   },
   relu: elementwise as OpDef<'relu'>,
   sigmoid: elementwise as OpDef<'sigmoid'>,
@@ -254,34 +283,38 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   maxpool: poolDef((input) => numel(input)) as OpDef<'maxpool'>,
   avgpool: poolDef((input) => numel(input)) as OpDef<'avgpool'>,
   add: functionalOnly((_op, inputs, where) => sameShapes(inputs, where)),
-  mul: functionalOnly((_op, [a, b], where) => {
-    if (a!.length === b!.length && a!.every((d, i) => d === b![i])) return a!;
-    const { c, h, w } = feature(a!, where);
-    const gate = feature(b!, where);
+  mul: functionalOnly((_op, inputs, where) => {
+    const a = inputs[0]!;
+    const b = inputs[1]!;
+    if (a.length === b.length && a.every((d, i) => d === b[i])) return a;
+    const { c, h, w } = feature(a, where);
+    const gate = feature(b, where);
     check(
       gate.c === c && ((gate.h === 1 && gate.w === 1) || (gate.h === h && gate.w === w)),
-      () => `${where}: cannot broadcast [${b!.join(',')}] onto [${a!.join(',')}]`,
+      () => `${where}: cannot broadcast [${b.join(',')}] onto [${a.join(',')}]`,
     );
-    return a!;
+    return a;
   }),
   concat: functionalOnly((_op, inputs, where) => {
-    const spatial = inputs.map((s) => feature(s, where));
-    const { h, w } = spatial[0]!;
-    check(
-      spatial.every((s) => s.h === h && s.w === w),
-      () => `${where}: concatenated maps differ in size: ${inputs.map((x) => `[${x.join(',')}]`).join(' + ')}`,
-    );
-    return [spatial.reduce((sum, s) => sum + s.c, 0), h, w];
+    const { h, w } = feature(inputs[0]!, where);
+    let channels = 0;
+    for (const input of inputs) {
+      const s = feature(input, where);
+      if (s.h !== h || s.w !== w) throw new IotnetsError(`${where}: concatenated maps differ in size: ${inputs.map((x) => `[${x.join(',')}]`).join(' + ')}`);
+      channels += s.c;
+    }
+    return [channels, h, w];
   }),
-  slice: functionalOnly((op, [input], where) => {
-    const { h, w, c } = feature(input!, where);
-    check(0 <= op.start && op.start < op.end && op.end <= c, () => `${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
+  slice: functionalOnly((op, inputs, where) => {
+    const { h, w, c } = feature(inputs[0]!, where);
+    if (!(0 <= op.start && op.start < op.end && op.end <= c)) throw new IotnetsError(`${where}: channel slice ${op.start}:${op.end} is outside 0:${c}`);
     return [op.end - op.start, h, w];
   }),
-  shuffle: functionalOnly((op, [input], where) => {
-    const { c } = feature(input!, where);
+  shuffle: functionalOnly((op, inputs, where) => {
+    const input = inputs[0]!;
+    const { c } = feature(input, where);
     check(Number.isInteger(op.groups) && op.groups >= 1 && c % op.groups === 0, () => `${where}: ${c} channels do not split into ${op.groups} shuffle groups`);
-    return input!;
+    return input;
   }),
-  flatten: functionalOnly((_op, [input]) => [numel(input!)]),
+  flatten: functionalOnly((_op, inputs) => [numel(inputs[0]!)]),
 };

@@ -58,18 +58,21 @@ function layerName(node: Node): string {
 
 /** Peak activation memory: walks the nodes in order, freeing each value after its last use. */
 function peakActivation(graph: Graph): number {
-  const lastUse = new Array<number>(graph.nodes.length).fill(-1);
-  for (const node of graph.nodes) for (const i of node.inputs) lastUse[i] = node.id;
-  lastUse[graph.output] = graph.nodes.length;
+  const nodes = graph.nodes;
+  const lastUse = new Array<number>(nodes.length).fill(-1);
+  for (const node of nodes) for (const i of node.inputs) lastUse[i] = node.id;
+  lastUse[graph.output] = nodes.length;
   let live = 0;
   let peak = 0;
-  for (const node of graph.nodes) {
+  for (const node of nodes) {
     live += numel(node.shape);
-    peak = Math.max(peak, live);
-    node.inputs.forEach((i, k) => {
+    if (live > peak) peak = live;
+    const inputs = node.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
       // An input used twice by this node (x + x) is freed once.
-      if (lastUse[i] === node.id && node.inputs.indexOf(i) === k) live -= numel(graph.nodes[i]!.shape);
-    });
+      if (lastUse[i] === node.id && inputs.indexOf(i) === k) live -= numel(nodes[i]!.shape);
+    }
   }
   return peak;
 }
@@ -94,17 +97,27 @@ function inputShapesOf(graph: Graph, node: Node): Shape[] {
   return node.inputs.map((i) => graph.nodes[i]!.shape);
 }
 
+/** The input shapes of a one-input node, refilled per node by networkTotals (the cost rules read it, none keeps it). */
+const ONE_INPUT: Shape[] = [[]];
+
 /**
  * Parameters, MACs, paper FLOPs and memory of a graph, without the per-layer table (the search sizes many thousands
- * of networks with it). Parameters are counted from the modules' state_dict entries, each module once.
+ * of networks a second with it). Parameters are counted from the modules' state_dict entries, each module once.
  */
 export function networkTotals(graph: Graph): NetworkTotals {
   let macs = 0;
   let flops = 0;
-  for (const node of graph.nodes) {
+  const nodes = graph.nodes;
+  for (const node of nodes) {
     if (node.op.kind === 'input') continue;
     const def = OPS[node.op.kind] as OpDef<OpKind>;
-    const inputShapes = inputShapesOf(graph, node);
+    let inputShapes: Shape[];
+    if (node.inputs.length === 1) {
+      inputShapes = ONE_INPUT;
+      inputShapes[0] = nodes[node.inputs[0]!]!.shape;
+    } else {
+      inputShapes = inputShapesOf(graph, node);
+    }
     macs += def.macs(node.op as never, inputShapes, node.shape);
     flops += def.paperFlops(node.op as never, inputShapes, node.shape, node.module !== undefined);
   }

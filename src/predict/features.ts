@@ -169,13 +169,23 @@ const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
 /** A network's latency features: one number per FEATURE_NAMES entry. */
 export type FeatureVector = Float64Array;
 
+/** The input shapes of a one-input node, refilled per node (the class and cost rules read it, none keeps it). */
+const ONE_INPUT: Shape[] = [[]];
+
 function addNode(features: FeatureVector, graph: Graph, node: Node): void {
-  const inputs = node.inputs.map((i) => graph.nodes[i]!.shape);
+  let inputs: Shape[];
+  if (node.inputs.length === 1) {
+    inputs = ONE_INPUT;
+    inputs[0] = graph.nodes[node.inputs[0]!]!.shape;
+  } else {
+    inputs = node.inputs.map((i) => graph.nodes[i]!.shape);
+  }
   const layerClass = (CLASS_OF[node.op.kind] as (op: typeof node.op, inputs: readonly Shape[]) => LayerClass | undefined)(node.op, inputs);
   if (layerClass === undefined) return;
   const slots = LAYER_SLOTS[layerClass];
   features[slots.layers] += 1;
-  const elements = inputs.reduce((sum, s) => sum + numel(s), numel(node.shape));
+  let elements = numel(node.shape);
+  for (let k = 0; k < inputs.length; k++) elements += numel(inputs[k]!);
   features[slots.bytes] += FLOAT_BYTES * elements;
   const macs = (OPS[node.op.kind] as OpDef<OpKind>).macs(node.op as never, inputs, node.shape);
   if (macs > 0) features[slots.macs] += macs;

@@ -37,13 +37,12 @@ export class RandomState {
   /** `randint(low, high, size)` with NumPy's default int64 dtype: `size` integers in [low, high), or [0, low) if `high` is omitted. */
   randint(low: number, high?: number, size = 1): number[] {
     if (high === undefined) [low, high] = [0, low];
-    check(
-      isBound(low) && isBound(high),
-      `randint bounds must be integers in -2^53..2^53, got low=${low}, high=${high}`,
-    );
-    check(low < high, `randint needs low < high, got low=${low}, high=${high}`);
-    check(BigInt(high) - BigInt(low) <= TWO_53, `randint range high - low must be at most 2^53, got low=${low}, high=${high}`);
-    check(Number.isSafeInteger(size) && size >= 0, `randint size must be a non-negative integer, got ${size}`);
+    // Messages are formatted only on failure: a search samples thousands of networks a second, several draws each.
+    check(isBound(low) && isBound(high), () => `randint bounds must be integers in -2^53..2^53, got low=${low}, high=${high}`);
+    check(low < high, () => `randint needs low < high, got low=${low}, high=${high}`);
+    // high - low is exact below 2^52; only a wider range needs the exact (BigInt) test.
+    check(high - low <= 2 ** 52 || BigInt(high) - BigInt(low) <= TWO_53, () => `randint range high - low must be at most 2^53, got low=${low}, high=${high}`);
+    check(Number.isSafeInteger(size) && size >= 0, () => `randint size must be a non-negative integer, got ${size}`);
     const rng = high - low - 1;
     const out = new Array<number>(size);
     for (let i = 0; i < size; i++) out[i] = low + this.bounded(rng);

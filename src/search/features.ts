@@ -1,5 +1,5 @@
 import type { Graph } from '../graph/graph.js';
-import { OPS, type OpDef, type OpKind } from '../graph/ops.js';
+import { OPS, type OpDef, type OpKind, type Shape } from '../graph/ops.js';
 import { listSpaces } from '../zoo/index.js';
 import type { NetworkSize } from './constraints.js';
 
@@ -9,6 +9,9 @@ const STAGE_SIDES = [32, 16, 8, 4, 2] as const;
 const STAGE_FEATURES = STAGE_SIDES.flatMap((side) => [`log width @${side}`, `convs @${side}`, `log MACs @${side}`]);
 
 const KIND_FEATURES = ['dense 1x1 convs', 'dense kxk convs', 'depthwise convs', 'grouped convs', 'concats', 'adds', 'pools'] as const;
+
+/** Size and depth features, before the stages: log params, MACs, FLOPs, peak activations, conv depth. */
+const FIXED_FEATURES = 5;
 
 /** Names of the accuracy surrogate's features, in vector order. */
 export function accuracyFeatureNames(): string[] {
@@ -25,44 +28,53 @@ export function accuracyFeatureNames(): string[] {
 }
 
 function stageOf(side: number): number {
-  const i = STAGE_SIDES.findIndex((s) => side >= s);
-  return i < 0 ? STAGE_SIDES.length - 1 : i;
+  for (let i = 0; i < STAGE_SIDES.length; i++) if (side >= STAGE_SIDES[i]!) return i;
+  return STAGE_SIDES.length - 1;
 }
+
+/** The input shapes of a one-input node, refilled per conv (the MAC rule reads it, keeps nothing). */
+const ONE_INPUT: Shape[] = [[]];
 
 /**
  * What the graph says about a network's capacity and shape, for predicting its accuracy: sizes (log params, MACs,
  * FLOPs, activations), depth, width, conv count and work of each resolution stage, block kinds, and the space.
  */
 export function accuracyFeatures(graph: Graph, size: NetworkSize, space: string): Float64Array {
-  const stages = STAGE_SIDES.map(() => ({ width: 0, convs: 0, macs: 0 }));
-  const kinds = new Array<number>(KIND_FEATURES.length).fill(0);
+  const spaces = listSpaces();
+  const features = new Float64Array(FIXED_FEATURES + STAGE_FEATURES.length + KIND_FEATURES.length + spaces.length);
+  const stageAt = FIXED_FEATURES;
+  const kindAt = stageAt + STAGE_FEATURES.length;
   let depth = 0;
   for (const node of graph.nodes) {
-    const kind = node.op.kind;
-    if (kind === 'concat') kinds[4]! += 1;
-    else if (kind === 'add') kinds[5]! += 1;
-    else if (kind === 'maxpool' || kind === 'avgpool') kinds[6]! += 1;
-    if (node.op.kind !== 'conv2d') continue;
-    const inputShapes = node.inputs.map((i) => graph.nodes[i]!.shape);
-    const inChannels = inputShapes[0]![0]!;
     const op = node.op;
+    const kind = op.kind;
+    if (kind === 'concat') features[kindAt + 4] += 1;
+    else if (kind === 'add') features[kindAt + 5] += 1;
+    else if (kind === 'maxpool' || kind === 'avgpool') features[kindAt + 6] += 1;
+    if (op.kind !== 'conv2d') continue;
+    const input = graph.nodes[node.inputs[0]!]!.shape;
+    const inChannels = input[0]!;
     const kindIndex = op.groups === 1 ? (op.kernel[0] * op.kernel[1] === 1 ? 0 : 1) : op.groups === inChannels ? 2 : 3;
-    kinds[kindIndex]! += 1;
+    features[kindAt + kindIndex] += 1;
     depth += 1;
-    const stage = stages[stageOf(node.shape[1]!)]!;
-    stage.width = Math.max(stage.width, op.outChannels);
-    stage.convs += 1;
-    stage.macs += (OPS.conv2d as OpDef<OpKind>).macs(op as never, inputShapes, node.shape);
+    // Per stage: width (the widest conv, log1p'd below), conv count, MACs (log1p'd below).
+    const at = stageAt + 3 * stageOf(node.shape[1]!);
+    features[at] = Math.max(features[at]!, op.outChannels);
+    features[at + 1] += 1;
+    ONE_INPUT[0] = input;
+    features[at + 2] += (OPS.conv2d as OpDef<OpKind>).macs(op as never, ONE_INPUT, node.shape);
   }
-  const spaces = listSpaces();
-  return Float64Array.from([
-    Math.log(size.stateDictElements),
-    Math.log(size.macs),
-    Math.log(size.flops),
-    Math.log(size.peakActivationElements),
-    depth,
-    ...stages.flatMap((s) => [Math.log1p(s.width), s.convs, Math.log1p(s.macs)]),
-    ...kinds,
-    ...spaces.map((s) => (s.name === space ? 1 : 0)),
-  ]);
+  for (let stage = 0; stage < STAGE_SIDES.length; stage++) {
+    const at = stageAt + 3 * stage;
+    features[at] = Math.log1p(features[at]!);
+    features[at + 2] = Math.log1p(features[at + 2]!);
+  }
+  features[0] = Math.log(size.stateDictElements);
+  features[1] = Math.log(size.macs);
+  features[2] = Math.log(size.flops);
+  features[3] = Math.log(size.peakActivationElements);
+  features[4] = depth;
+  const spaceAt = kindAt + KIND_FEATURES.length;
+  for (let i = 0; i < spaces.length; i++) if (spaces[i]!.name === space) features[spaceAt + i] = 1;
+  return features;
 }

@@ -86,23 +86,23 @@ export function validateRanges(space: string, ranges: unknown): Ranges {
   const expected = Object.keys(def.rangeKinds);
   check(
     typeof ranges === 'object' && ranges !== null && !Array.isArray(ranges),
-    `ranges for ${space} must be a JSON object with keys ${expected.join(', ')}`,
+    () => `ranges for ${space} must be a JSON object with keys ${expected.join(', ')}`,
   );
   const given = ranges as Record<string, unknown>;
   const missing = expected.filter((k) => !(k in given));
-  check(missing.length === 0, `ranges for ${space} miss ${missing.join(', ')}; give all of ${expected.join(', ')}`);
+  check(missing.length === 0, () => `ranges for ${space} miss ${missing.join(', ')}; give all of ${expected.join(', ')}`);
   const extra = Object.keys(given).filter((k) => !expected.includes(k));
-  check(extra.length === 0, `ranges for ${space} have unknown keys ${extra.join(', ')}; valid keys: ${expected.join(', ')}`);
+  check(extra.length === 0, () => `ranges for ${space} have unknown keys ${extra.join(', ')}; valid keys: ${expected.join(', ')}`);
   for (const [key, kind] of Object.entries(def.rangeKinds)) {
     const v = given[key];
-    check(Array.isArray(v) && v.every((x) => Number.isInteger(x)), `ranges for ${space}: ${key} must be an array of integers`);
+    check(Array.isArray(v) && v.every((x) => Number.isInteger(x)), () => `ranges for ${space}: ${key} must be an array of integers`);
     const values = v as number[];
     if (kind === 'range') {
-      check(values.length === 2, `ranges for ${space}: ${key} must be [low, high], got [${values.join(', ')}]`);
-      check(values[0]! < values[1]!, `ranges for ${space}: ${key} needs low < high (high is exclusive), got [${values.join(', ')}]`);
-      check(values[0]! >= 1, `ranges for ${space}: ${key} needs low >= 1, got [${values.join(', ')}]`);
+      check(values.length === 2, () => `ranges for ${space}: ${key} must be [low, high], got [${values.join(', ')}]`);
+      check(values[0]! < values[1]!, () => `ranges for ${space}: ${key} needs low < high (high is exclusive), got [${values.join(', ')}]`);
+      check(values[0]! >= 1, () => `ranges for ${space}: ${key} needs low >= 1, got [${values.join(', ')}]`);
     } else {
-      check(values.length >= 1, `ranges for ${space}: ${key} must list at least one choice`);
+      check(values.length >= 1, () => `ranges for ${space}: ${key} must list at least one choice`);
     }
   }
   return given as Ranges;
@@ -126,10 +126,10 @@ export interface BuildOptions {
 /** Builds the network graph of a model or search-space member by name. */
 export function build(name: string, options: BuildOptions = {}): Graph {
   const numClasses = options.numClasses ?? 10;
-  check(Number.isInteger(numClasses) && numClasses >= 1, `numClasses must be a positive integer, got ${numClasses}`);
+  check(Number.isInteger(numClasses) && numClasses >= 1, () => `numClasses must be a positive integer, got ${numClasses}`);
   const space = spaces.get(name);
   if (space) {
-    check(options.args !== undefined, `${name} is a search space: pass its args (e.g. from sample('${name}', 's1', 0))`);
+    check(options.args !== undefined, () => `${name} is a search space: pass its args (e.g. from sample('${name}', 's1', 0))`);
     return space.build(options.args, numClasses);
   }
   const model = models.get(name);
@@ -151,7 +151,7 @@ function modelArgs(model: ModelDef, args: Args | undefined): Record<string, numb
   );
   const out: Record<string, number> = { ...defaults };
   for (const [k, v] of Object.entries(given)) {
-    check(Number.isInteger(v) && (v as number) >= 1, `${model.name}: argument ${k} must be a positive integer, got ${JSON.stringify(v)}`);
+    check(Number.isInteger(v) && (v as number) >= 1, () => `${model.name}: argument ${k} must be a positive integer, got ${JSON.stringify(v)}`);
     out[k] = v as number;
   }
   return out;

@@ -21,7 +21,7 @@ export function convBn(
   kernel: number,
   o: { stride?: number; padding?: number; groups?: number } = {},
 ): Value {
-  return b.bn(bn, b.conv(conv, x, outPlanes, kernel, { ...o, bias: false }));
+  return b.bn(bn, b.conv(conv, x, outPlanes, kernel, { stride: o.stride, padding: o.padding, groups: o.groups, bias: false }));
 }
 
 /** The kuangliu classifier head: F.avg_pool2d(x, pool), flatten, nn.Linear `linear` to the builder's classes. */

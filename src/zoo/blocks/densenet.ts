@@ -3,9 +3,8 @@ import { child, poolLinearHead, type BlockOut } from './common.js';
 
 /** kuangliu densenet.Bottleneck: BN-ReLU-conv1x1 to 4*growth, BN-ReLU-conv3x3 to growth, concatenated before its input. */
 function denseBottleneck(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, growthRate: number): BlockOut {
-  const m = (name: string) => child(prefix, name);
-  let out = b.conv(m('conv1'), b.relu(b.bn(m('bn1'), x)), 4 * growthRate, 1, { bias: false });
-  out = b.conv(m('conv2'), b.relu(b.bn(m('bn2'), out)), growthRate, 3, { padding: 1, bias: false });
+  let out = b.conv(child(prefix, 'conv1'), b.relu(b.bn(child(prefix, 'bn1'), x)), 4 * growthRate, 1, { bias: false });
+  out = b.conv(child(prefix, 'conv2'), b.relu(b.bn(child(prefix, 'bn2'), out)), growthRate, 3, { padding: 1, bias: false });
   return { out: b.concat([out, x]), outPlanes: inPlanes + growthRate };
 }
 

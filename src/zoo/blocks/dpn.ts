@@ -25,11 +25,10 @@ function dpnBottleneck(
   stride: number,
   firstLayer: boolean,
 ): BlockOut {
-  const m = (name: string) => child(prefix, name);
-  let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, inPlanes, 1));
-  out = b.relu(convBn(b, m('conv2'), m('bn2'), out, inPlanes, 3, { stride, padding: 1, groups: 32 }));
-  out = convBn(b, m('conv3'), m('bn3'), out, outPlanes + denseDepth, 1);
-  const shortcut = firstLayer ? convBn(b, m('shortcut.0'), m('shortcut.1'), x, outPlanes + denseDepth, 1, { stride }) : x;
+  let out = b.relu(convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, inPlanes, 1));
+  out = b.relu(convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), out, inPlanes, 3, { stride, padding: 1, groups: 32 }));
+  out = convBn(b, child(prefix, 'conv3'), child(prefix, 'bn3'), out, outPlanes + denseDepth, 1);
+  const shortcut = firstLayer ? convBn(b, child(prefix, 'shortcut.0'), child(prefix, 'shortcut.1'), x, outPlanes + denseDepth, 1, { stride }) : x;
   const residual = b.add(b.slice(shortcut, 0, outPlanes), b.slice(out, 0, outPlanes));
   const merged = b.concat([residual, b.slice(shortcut, outPlanes, shortcut.shape[0]!), b.slice(out, outPlanes, out.shape[0]!)]);
   return { out: b.relu(merged), outPlanes: merged.shape[0]! };

@@ -11,24 +11,24 @@ export type InceptionCfg = readonly [number, number, number, number, number, num
  */
 function convBnReluSeq(b: GraphBuilder, prefix: string, x: Value, convs: readonly (readonly [number, number])[], first = 0): Value {
   let out = x;
-  convs.forEach(([planes, kernel], i) => {
+  for (let i = 0; i < convs.length; i++) {
+    const [planes, kernel] = convs[i]!;
     const at = first + 3 * i;
     out = b.conv(child(prefix, at), out, planes, kernel, { padding: kernel >> 1 });
     out = b.relu(b.bn(child(prefix, at + 1), out), child(prefix, at + 2));
-  });
+  }
   return out;
 }
 
 /** kuangliu googlenet.Inception: four branches b1..b4 (the 5x5 branch as two 3x3 convs), concatenated; ReLUs and the branch max-pool are modules. */
 function inception(b: GraphBuilder, prefix: string, x: Value, cfg: InceptionCfg): BlockOut {
   const [inPlanes, n1x1, n3x3red, n3x3, n5x5red, n5x5, poolPlanes] = cfg;
-  check(x.shape[0] === inPlanes, `${prefix}: Inception expects ${inPlanes} input channels but gets ${x.shape[0]}; make each row's in_planes the previous row's n1x1+n3x3+n5x5+pool_planes`);
-  const branch = (name: string) => child(prefix, name);
-  const y1 = convBnReluSeq(b, branch('b1'), x, [[n1x1, 1]]);
-  const y2 = convBnReluSeq(b, branch('b2'), x, [[n3x3red, 1], [n3x3, 3]]);
-  const y3 = convBnReluSeq(b, branch('b3'), x, [[n5x5red, 1], [n5x5, 3], [n5x5, 3]]);
-  const pooled = b.maxPool(x, 3, { stride: 1, padding: 1 }, child(branch('b4'), 0));
-  const y4 = convBnReluSeq(b, branch('b4'), pooled, [[poolPlanes, 1]], 1);
+  check(x.shape[0] === inPlanes, () => `${prefix}: Inception expects ${inPlanes} input channels but gets ${x.shape[0]}; make each row's in_planes the previous row's n1x1+n3x3+n5x5+pool_planes`);
+  const y1 = convBnReluSeq(b, child(prefix, 'b1'), x, [[n1x1, 1]]);
+  const y2 = convBnReluSeq(b, child(prefix, 'b2'), x, [[n3x3red, 1], [n3x3, 3]]);
+  const y3 = convBnReluSeq(b, child(prefix, 'b3'), x, [[n5x5red, 1], [n5x5, 3], [n5x5, 3]]);
+  const pooled = b.maxPool(x, 3, { stride: 1, padding: 1 }, child(child(prefix, 'b4'), 0));
+  const y4 = convBnReluSeq(b, child(prefix, 'b4'), pooled, [[poolPlanes, 1]], 1);
   return { out: b.concat([y1, y2, y3, y4]), outPlanes: n1x1 + n3x3 + n5x5 + poolPlanes };
 }
 

@@ -14,13 +14,12 @@ function mobileNetV2Block(
   expansion: number,
   stride: number,
 ): BlockOut {
-  const m = (name: string) => child(prefix, name);
   const planes = expansion * inPlanes;
-  let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, planes, 1));
-  out = b.relu(convBn(b, m('conv2'), m('bn2'), out, planes, 3, { stride, padding: 1, groups: planes }));
-  out = convBn(b, m('conv3'), m('bn3'), out, outPlanes, 1);
+  let out = b.relu(convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, planes, 1));
+  out = b.relu(convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), out, planes, 3, { stride, padding: 1, groups: planes }));
+  out = convBn(b, child(prefix, 'conv3'), child(prefix, 'bn3'), out, outPlanes, 1);
   if (stride !== 1) return { out, outPlanes };
-  const residual = inPlanes === outPlanes ? x : convBn(b, m('shortcut.0'), m('shortcut.1'), x, outPlanes, 1);
+  const residual = inPlanes === outPlanes ? x : convBn(b, child(prefix, 'shortcut.0'), child(prefix, 'shortcut.1'), x, outPlanes, 1);
   return { out: b.add(out, residual), outPlanes };
 }
 

@@ -21,14 +21,13 @@ export function cellA(b: GraphBuilder, prefix: string, x: Value, inPlanes: numbe
 
 /** kuangliu pnasnet.CellB: relu(sep7 + sep3) and relu(pool path + sep5), concatenated and reduced by `conv2`/`bn2`. */
 export function cellB(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, outPlanes: number, stride: number): BlockOut {
-  const m = (name: string) => child(prefix, name);
-  const y1 = sepConv(b, m('sep_conv1'), x, inPlanes, outPlanes, 7, stride);
-  const y2 = sepConv(b, m('sep_conv2'), x, inPlanes, outPlanes, 3, stride);
+  const y1 = sepConv(b, child(prefix, 'sep_conv1'), x, inPlanes, outPlanes, 7, stride);
+  const y2 = sepConv(b, child(prefix, 'sep_conv2'), x, inPlanes, outPlanes, 3, stride);
   // The original runs the pool path before sep_conv3; sep_conv3 goes first here so modules register in state_dict order.
-  const y4 = sepConv(b, m('sep_conv3'), x, inPlanes, outPlanes, 5, stride);
+  const y4 = sepConv(b, child(prefix, 'sep_conv3'), x, inPlanes, outPlanes, 5, stride);
   const y3 = poolPath(b, prefix, x, outPlanes, stride);
   const y = b.concat([b.relu(b.add(y1, y2)), b.relu(b.add(y3, y4))]);
-  return { out: b.relu(convBn(b, m('conv2'), m('bn2'), y, outPlanes, 1)), outPlanes };
+  return { out: b.relu(convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), y, outPlanes, 1)), outPlanes };
 }
 
 /** A PNASNet cell type. */

@@ -50,16 +50,15 @@ function preActBlock(
   stride: number,
   excite?: Excite,
 ): BlockOut {
-  const m = (name: string) => child(prefix, name);
-  const pre = b.relu(b.bn(m('bn1'), x));
+  const pre = b.relu(b.bn(child(prefix, 'bn1'), x));
   let out = pre;
   type.convs(planes, stride).forEach((c, i) => {
-    const input = i === 0 ? pre : b.relu(b.bn(m(`bn${i + 1}`), out));
-    out = b.conv(m(`conv${i + 1}`), input, c.planes, c.kernel, { stride: c.stride, padding: (c.kernel - 1) >> 1, bias: false });
+    const input = i === 0 ? pre : b.relu(b.bn(child(prefix, `bn${i + 1}`), out));
+    out = b.conv(child(prefix, `conv${i + 1}`), input, c.planes, c.kernel, { stride: c.stride, padding: (c.kernel - 1) >> 1, bias: false });
   });
   const outPlanes = type.expansion * planes;
   // The original runs the shortcut before conv1; it is recorded after the convs so modules register in state_dict order.
-  const residual = stride !== 1 || inPlanes !== outPlanes ? b.conv(child(m('shortcut'), 0), pre, outPlanes, 1, { stride, bias: false }) : x;
+  const residual = stride !== 1 || inPlanes !== outPlanes ? b.conv(child(child(prefix, 'shortcut'), 0), pre, outPlanes, 1, { stride, bias: false }) : x;
   if (excite) out = excite(b, prefix, out);
   return { out: b.add(out, residual), outPlanes };
 }

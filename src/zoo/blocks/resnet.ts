@@ -16,19 +16,17 @@ function shortcut(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, o
 
 /** kuangliu resnet.BasicBlock (expansion 1): two 3x3 convs, the first with `stride`, plus the shortcut. */
 function basicBlock(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, planes: number, stride: number): BlockOut {
-  const m = (name: string) => child(prefix, name);
-  let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, planes, 3, { stride, padding: 1 }));
-  out = convBn(b, m('conv2'), m('bn2'), out, planes, 3, { padding: 1 });
+  let out = b.relu(convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, planes, 3, { stride, padding: 1 }));
+  out = convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), out, planes, 3, { padding: 1 });
   return { out: b.relu(b.add(out, shortcut(b, prefix, x, inPlanes, planes, stride))), outPlanes: planes };
 }
 
 /** kuangliu resnet.Bottleneck (expansion 4): 1x1, 3x3 with `stride`, 1x1 to 4*planes, plus the shortcut. */
 export function bottleneck(b: GraphBuilder, prefix: string, x: Value, inPlanes: number, planes: number, stride: number): BlockOut {
-  const m = (name: string) => child(prefix, name);
   const outPlanes = 4 * planes;
-  let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, planes, 1));
-  out = b.relu(convBn(b, m('conv2'), m('bn2'), out, planes, 3, { stride, padding: 1 }));
-  out = convBn(b, m('conv3'), m('bn3'), out, outPlanes, 1);
+  let out = b.relu(convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, planes, 1));
+  out = b.relu(convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), out, planes, 3, { stride, padding: 1 }));
+  out = convBn(b, child(prefix, 'conv3'), child(prefix, 'bn3'), out, outPlanes, 1);
   return { out: b.relu(b.add(out, shortcut(b, prefix, x, inPlanes, outPlanes, stride))), outPlanes };
 }
 

@@ -14,13 +14,12 @@ function resnextBlock(
   bottleneckWidth: number,
   stride: number,
 ): BlockOut {
-  const m = (name: string) => child(prefix, name);
   const groupWidth = cardinality * bottleneckWidth;
   const outPlanes = RESNEXT_EXPANSION * groupWidth;
-  let out = b.relu(convBn(b, m('conv1'), m('bn1'), x, groupWidth, 1));
-  out = b.relu(convBn(b, m('conv2'), m('bn2'), out, groupWidth, 3, { stride, padding: 1, groups: cardinality }));
-  out = convBn(b, m('conv3'), m('bn3'), out, outPlanes, 1);
-  const residual = stride === 1 && inPlanes === outPlanes ? x : convBn(b, m('shortcut.0'), m('shortcut.1'), x, outPlanes, 1, { stride });
+  let out = b.relu(convBn(b, child(prefix, 'conv1'), child(prefix, 'bn1'), x, groupWidth, 1));
+  out = b.relu(convBn(b, child(prefix, 'conv2'), child(prefix, 'bn2'), out, groupWidth, 3, { stride, padding: 1, groups: cardinality }));
+  out = convBn(b, child(prefix, 'conv3'), child(prefix, 'bn3'), out, outPlanes, 1);
+  const residual = stride === 1 && inPlanes === outPlanes ? x : convBn(b, child(prefix, 'shortcut.0'), child(prefix, 'shortcut.1'), x, outPlanes, 1, { stride });
   return { out: b.relu(b.add(out, residual)), outPlanes };
 }
 

@@ -4,11 +4,11 @@ import type { RandomState } from '../../rng/random-state.js';
 
 /** Checks that `args` has exactly `keys`, so a typo in hand-written args is named rather than ignored. */
 export function checkKeys(space: string, args: Args, keys: readonly string[]): void {
-  check(typeof args === 'object' && args !== null && !Array.isArray(args), `${space} args must be a JSON object with keys ${keys.join(', ')}`);
+  check(typeof args === 'object' && args !== null && !Array.isArray(args), () => `${space} args must be a JSON object with keys ${keys.join(', ')}`);
   const missing = keys.filter((k) => !(k in args));
-  check(missing.length === 0, `${space} args miss ${missing.join(', ')}; give all of ${keys.join(', ')}`);
+  check(missing.length === 0, () => `${space} args miss ${missing.join(', ')}; give all of ${keys.join(', ')}`);
   const extra = Object.keys(args).filter((k) => !keys.includes(k));
-  check(extra.length === 0, `${space} args have unknown keys ${extra.join(', ')}; valid keys: ${keys.join(', ')}`);
+  check(extra.length === 0, () => `${space} args have unknown keys ${extra.join(', ')}; valid keys: ${keys.join(', ')}`);
 }
 
 function isInt(v: unknown, min: number): v is number {
@@ -23,7 +23,7 @@ export function intList<N extends number>(space: string, args: Args, key: string
   const v = args[key];
   check(
     Array.isArray(v) && v.length === length && v.every((x) => isInt(x, min)),
-    `${space} args: ${key} must be a list of ${length} integers >= ${min}, got ${JSON.stringify(v)}`,
+    () => `${space} args: ${key} must be a list of ${length} integers >= ${min}, got ${JSON.stringify(v)}`,
   );
   return v as Tuple<N>;
 }
@@ -33,7 +33,7 @@ export function intMatrix<C extends number>(space: string, args: Args, key: stri
   const v = args[key];
   check(
     Array.isArray(v) && v.length === rows && v.every((row) => Array.isArray(row) && row.length === cols && row.every((x) => isInt(x, min))),
-    `${space} args: ${key} must be ${rows} lists of ${cols} integers >= ${min}, got ${JSON.stringify(v)}`,
+    () => `${space} args: ${key} must be ${rows} lists of ${cols} integers >= ${min}, got ${JSON.stringify(v)}`,
   );
   return v as Tuple<C>[];
 }
@@ -41,14 +41,14 @@ export function intMatrix<C extends number>(space: string, args: Args, key: stri
 /** `args[key]` as one integer >= `min`. */
 export function intValue(space: string, args: Args, key: string, min = 1): number {
   const v = args[key];
-  check(isInt(v, min), `${space} args: ${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  check(isInt(v, min), () => `${space} args: ${key} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** `args[key]` as one positive finite number. */
 export function positiveNumber(space: string, args: Args, key: string): number {
   const v = args[key];
-  check(typeof v === 'number' && Number.isFinite(v) && v > 0, `${space} args: ${key} must be a positive number, got ${JSON.stringify(v)}`);
+  check(typeof v === 'number' && Number.isFinite(v) && v > 0, () => `${space} args: ${key} must be a positive number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -68,7 +68,7 @@ export function codeList<N extends number>(space: string, args: Args, key: strin
   const v = args[key];
   check(
     Array.isArray(v) && v.length === length && v.every((x) => isInt(x, 0) && x < names.length),
-    `${space} args: ${key} must be a list of ${length} codes, each ${names.map((n, i) => `${i} (${n})`).join(' or ')}, got ${JSON.stringify(v)}`,
+    () => `${space} args: ${key} must be a list of ${length} codes, each ${names.map((n, i) => `${i} (${n})`).join(' or ')}, got ${JSON.stringify(v)}`,
   );
   return v as Tuple<N>;
 }

@@ -33,7 +33,7 @@ registerSpace({
     // The original flattens with x.view(-1, 4*4*f3): only odd kernels keep the 4x4 map that size assumes.
     const denseDim = 4 * 4 * fs[2];
     const flat = b.flatten(x);
-    check(flat.shape[0] === denseDim, `${NAME}: kernels ${ks.join(',')} leave a ${x.shape.slice(1).join('x')} map, not the 4x4 the classifier expects; use odd kernel sizes`);
+    check(flat.shape[0] === denseDim, () => `${NAME}: kernels ${ks.join(',')} leave a ${x.shape.slice(1).join('x')} map, not the 4x4 the classifier expects; use odd kernel sizes`);
     return b.build(b.linear('fc_out', flat, numClasses));
   },
 });

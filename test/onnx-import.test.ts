@@ -7,7 +7,7 @@ import { catalogGraph, catalogEntry } from '../src/catalog/catalog.ts';
 import { IotnetsError } from '../src/errors.ts';
 import { evaluate } from '../src/graph/reference-evaluator.ts';
 import type { Graph } from '../src/graph/graph.ts';
-import { OPS } from '../src/graph/ops.ts';
+import { OPS, type OpOf } from '../src/graph/ops.ts';
 import { stateDictEntries, summarize } from '../src/graph/summary.ts';
 import { numel, type StateDict } from '../src/graph/tensor.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
@@ -127,6 +127,30 @@ describe('importing torchvision classifiers exported by PyTorch', { skip: torchM
     for (const model of listModels()) for (const n of build(model.name).nodes) kinds.add(n.op.kind);
     assert.deepEqual([...kinds].sort(), Object.keys(OPS).sort());
   });
+
+  it('imports ConvTranspose pads from auto_pad SAME_UPPER/SAME_LOWER and output_shape as ONNX Runtime computes them', async () => {
+    const set = thirdPartyOnnx('test');
+    const original = readFileSync(join(set.dir, 'upsampler.onnx'));
+    const attribute = proto.AttributeProto.AttributeType;
+    const variants: [string, onnx.IAttributeProto[], readonly number[]][] = [
+      ['SAME_UPPER', [{ name: 'auto_pad', type: attribute.STRING, s: new TextEncoder().encode('SAME_UPPER') }], [0, 0, 1, 1]],
+      ['SAME_LOWER', [{ name: 'auto_pad', type: attribute.STRING, s: new TextEncoder().encode('SAME_LOWER') }], [1, 1, 0, 0]],
+      ['output_shape', [{ name: 'output_shape', type: attribute.INTS, ints: [15, 15] }, { name: 'output_padding', type: attribute.INTS, ints: [1, 1] }], [2, 2, 1, 1]],
+    ];
+    for (const [name, attributes, pads] of variants) {
+      const model = proto.ModelProto.decode(original);
+      model.graph!.valueInfo = [];
+      const up1 = model.graph!.node!.find((n) => n.opType === 'ConvTranspose')!;
+      up1.attribute = [...up1.attribute!.filter((a) => a.name !== 'pads' && a.name !== 'output_padding'), ...attributes];
+      const bytes = proto.ModelProto.encode(model).finish();
+      const { graph, weights } = importOnnx(bytes, `${name}.onnx`);
+      const op = graph.nodes.find((n) => n.op.kind === 'convtranspose2d')!.op as OpOf<'convtranspose2d'>;
+      assert.deepEqual([...op.padding, ...(op.padEnd ?? op.padding)], pads, name);
+      const input = randomInput(graph, 2);
+      const error = relativeError(await runOrt(exportOnnx(graph, weights), graph, input, 2), await originalLogits(bytes, graph, input, 2, 'NCHW'));
+      assert.ok(error <= 1e-4, `${name}: re-export differs by ${error.toExponential(2)} relative`);
+    }
+  });
 });
 
 /** Zero weights of the right shapes: the round trip is about structure, and zeros cost nothing to make. */
@@ -171,8 +195,8 @@ describe('bad ONNX input', () => {
     const conv = model();
     const transposed = conv.graph!.node!.find((n) => n.opType === 'Conv')!;
     transposed.opType = 'ConvTranspose';
-    transposed.attribute!.push({ name: 'output_shape', type: proto.AttributeProto.AttributeType.INTS, ints: [32, 32] });
-    refuses(bytesOf(conv), new RegExp(`^my\\.onnx: node ${transposed.name} \\(ConvTranspose\\) output_shape is not supported; export with explicit pads$`));
+    transposed.attribute!.push({ name: 'output_shape', type: proto.AttributeProto.AttributeType.INTS, ints: [640, 640] });
+    refuses(bytesOf(conv), new RegExp(`^my\\.onnx: node ${transposed.name} \\(ConvTranspose\\) output size 640 is larger than an input of 32 gives; set output_padding instead$`));
     const spatial = model();
     const scaled = spatial.graph!.node!.find((n) => n.opType === 'Relu')!;
     scaled.opType = 'Mul';

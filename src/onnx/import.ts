@@ -103,13 +103,13 @@ type Handler = (c: NodeContext) => Entry | readonly Entry[];
 
 const pairOf = (values: readonly number[], at: number): readonly [number, number] => [values[at]!, values[at + 1]!];
 
-/** The spatial window attributes shared by Conv and the pooling ops, auto_pad resolved against the input size. */
-function windowOf(c: NodeContext, input: Shape, kernel: readonly [number, number], dilation: readonly [number, number]) {
-  const stride = c.attributeInts('strides', [1, 1]);
-  const autoPad = c.attributeString('auto_pad', 'NOTSET');
-  let pads = c.attributeInts('pads', [0, 0, 0, 0]);
+/** Resolves a window's pads [top, left, bottom, right] from auto_pad (and whatever else the op reads) against the input. */
+type PadRule = (c: NodeContext, autoPad: string, input: Shape, kernel: readonly [number, number], stride: readonly number[], dilation: readonly [number, number]) => number[];
+
+/** Conv and pooling: SAME pads so that the output is ceil(input / stride), the odd one at the end for SAME_UPPER. */
+const windowPads: PadRule = (c, autoPad, input, kernel, stride, dilation) => {
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    pads = [0, 0, 0, 0];
+    const pads = [0, 0, 0, 0];
     for (const axis of [0, 1]) {
       const size = input[1 + axis]!;
       const total = Math.max((Math.ceil(size / stride[axis]!) - 1) * stride[axis]! + (kernel[axis]! - 1) * dilation[axis]! + 1 - size, 0);
@@ -117,11 +117,20 @@ function windowOf(c: NodeContext, input: Shape, kernel: readonly [number, number
       pads[axis] = autoPad === 'SAME_UPPER' ? small : total - small;
       pads[axis + 2] = total - pads[axis]!;
     }
-  } else if (autoPad === 'VALID') {
-    pads = [0, 0, 0, 0];
-  } else if (autoPad !== 'NOTSET') {
-    throw c.fail(`auto_pad ${autoPad} is not an ONNX value`);
+    return pads;
   }
+  if (autoPad === 'VALID') return [0, 0, 0, 0];
+  if (autoPad !== 'NOTSET') throw c.fail(`auto_pad ${autoPad} is not an ONNX value`);
+  return c.attributeInts('pads', [0, 0, 0, 0]);
+};
+
+/**
+ * The spatial window attributes shared by Conv, ConvTranspose and the pooling ops, pads resolved by `padRule`
+ * (auto_pad against the input size).
+ */
+function windowOf(c: NodeContext, input: Shape, kernel: readonly [number, number], dilation: readonly [number, number], padRule: PadRule = windowPads) {
+  const stride = c.attributeInts('strides', [1, 1]);
+  const pads = padRule(c, c.attributeString('auto_pad', 'NOTSET'), input, kernel, stride, dilation);
   if (stride.length !== 2 || pads.length !== 4) throw c.fail('only 2-D windows are supported');
   const padding = pairOf(pads, 0);
   const padEnd = pairOf(pads, 2);
@@ -135,6 +144,28 @@ function windowOf(c: NodeContext, input: Shape, kernel: readonly [number, number
     ...(ceil ? { ceilMode: true } : {}),
   };
 }
+
+/**
+ * ConvTranspose: explicit pads, or pads that give `output_shape` (or input x stride for auto_pad SAME_*), split as the
+ * ONNX spec says: the odd one at the end for SAME_UPPER, at the start otherwise.
+ */
+const transposedPads: PadRule = (c, autoPad, input, kernel, stride, dilation) => {
+  const outputShape = c.attributeInts('output_shape', []);
+  const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';
+  if (outputShape.length === 0 && !same) return windowPads(c, autoPad, input, kernel, stride, dilation);
+  const outputPadding = c.attributeInts('output_padding', [0, 0]);
+  const pads = [0, 0, 0, 0];
+  for (const axis of [0, 1]) {
+    const size = input[1 + axis]!;
+    const wanted = outputShape.length > 0 ? outputShape[outputShape.length - 2 + axis]! : size * stride[axis]!;
+    const total = stride[axis]! * (size - 1) + (outputPadding[axis] ?? 0) + (kernel[axis]! - 1) * dilation[axis]! + 1 - wanted;
+    if (total < 0) throw c.fail(`output size ${wanted} is larger than an input of ${size} gives; set output_padding instead`);
+    const small = Math.floor(total / 2);
+    pads[axis] = autoPad === 'SAME_UPPER' ? small : total - small;
+    pads[axis + 2] = total - pads[axis]!;
+  }
+  return pads;
+};
 
 type WindowAttributes = ReturnType<typeof windowOf>;
 
@@ -171,21 +202,18 @@ function conv(c: NodeContext): Entry {
   return activation(c.call(op, [x], module));
 }
 
-/** ConvTranspose with explicit pads (or none), any strides, dilations, groups and output_padding. */
+/** ConvTranspose: any strides, dilations, groups, output_padding, and pads explicit, from auto_pad or from output_shape. */
 function convTranspose(c: NodeContext): Entry {
   const x = c.activation(0);
   const weight = c.constant(1);
   const bias = c.optionalConstant(2);
-  if (c.attributeInts('output_shape', []).length > 0) throw c.fail('output_shape is not supported; export with explicit pads');
-  const autoPad = c.attributeString('auto_pad', 'NOTSET');
-  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw c.fail(`auto_pad ${autoPad} is not supported; export with explicit pads`);
   if (weight.shape.length !== 4) throw c.fail(`weight is [${weight.shape.join(',')}]; only 2-D transposed convolutions are supported`);
   const [inChannels, perGroup, kh, kw] = weight.shape as [number, number, number, number];
   const groups = c.attributeInt('group', 1);
-  if (x.shape[0] !== inChannels) throw c.fail(`weight expects ${inChannels} input channels, the input has ${x.shape[0]}`);
   const outputPadding = pairOf(c.attributeInts('output_padding', [0, 0]), 0);
   const dilation = pairOf(c.attributeInts('dilations', [1, 1]), 0);
-  const { ceilMode: _, ...window } = windowOf(c, x.shape, [kh, kw], dilation);
+  const { ceilMode: _, ...window } = windowOf(c, x.shape, [kh, kw], dilation, transposedPads);
+  if (x.shape[0] !== inChannels) throw c.fail(`weight expects ${inChannels} input channels, the input has ${x.shape[0]}`);
   const outChannels = perGroup * groups;
   const module = c.moduleName(weight);
   const op: Op = {

@@ -123,9 +123,9 @@ export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, .
 
 /**
  * Features no family costs, kept for their calibrated range alone: `weights.bytesPerMac`, parameter bytes per
- * multiply-accumulate. It tells weight-bound networks (small inputs, wide layers: torchvision classifiers at 32 px read
- * 0.06-2.6 bytes of weights per MAC) from compute-bound ones (the catalog's CIFAR networks: 0.15 at most), whose
- * time a calibration set of the latter cannot price.
+ * multiply-accumulate. It tells weight-bound networks (small inputs, wide layers: torchvision classifiers at 32-64 px
+ * read 0.06-2.8 bytes of weights per MAC) from compute-bound ones (the catalog's CIFAR networks: 0.16 at most, median
+ * 0.012), whose time a calibration set of the latter cannot price.
  */
 export const RANGE_ONLY_FEATURES: readonly string[] = ['weights.bytesPerMac'];
 

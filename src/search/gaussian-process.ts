@@ -87,20 +87,6 @@ function kernelMatrix(x: readonly Float64Array[], p: KernelParams): Float64Array
   return k;
 }
 
-/** Log marginal likelihood of targets `y` at rows `x` under the kernel: how well the kernel explains them. */
-export function logMarginalLikelihood(x: readonly Float64Array[], y: Float64Array, p: KernelParams): number {
-  const n = x.length;
-  const l = cholesky(kernelMatrix(x, p), n);
-  const z = forward(l, n, Float64Array.from(y));
-  let fit = 0;
-  let logDet = 0;
-  for (let i = 0; i < n; i++) {
-    fit += z[i]! ** 2;
-    logDet += Math.log(l[i * n + i]!);
-  }
-  return -0.5 * fit - logDet - 0.5 * n * Math.log(2 * Math.PI);
-}
-
 /**
  * The joint posterior of a GP over a fixed set of candidates: their means and covariance given the training rows,
  * updated in place as observations of candidates arrive (a rank-one update each).

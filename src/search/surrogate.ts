@@ -41,11 +41,20 @@ const NO_PRIOR_MEAN = 0.5;
 /** Kernel with no prior to learn from: residuals of a few points, on the scale of accuracy differences. */
 const NO_PRIOR_KERNEL: KernelParams = { signalVariance: 0.01, lengthScale: 3, noiseVariance: 1e-4 };
 
-function foldsOf(n: number, folds: number, seed: number): Int32Array {
-  const order = Array.from({ length: n }, (_, i) => i);
+/**
+ * Folds over the prior's architectures: repeat trainings of one network (equal features) share a fold, so a held-out
+ * network's own twin never teaches its prediction (the paper trained 36 architectures more than once).
+ */
+function foldsOf(prior: readonly Observation[], folds: number, seed: number): Int32Array {
+  const architectures = new Map<string, number[]>();
+  prior.forEach((o, i) => {
+    const key = o.features.join(',');
+    architectures.set(key, [...(architectures.get(key) ?? []), i]);
+  });
+  const order = [...architectures.values()];
   new RandomState(seed).shuffle(order);
-  const fold = new Int32Array(n);
-  order.forEach((row, position) => (fold[row] = position % folds));
+  const fold = new Int32Array(prior.length);
+  order.forEach((rows, position) => rows.forEach((row) => (fold[row] = position % folds)));
   return fold;
 }
 
@@ -155,10 +164,10 @@ export interface CrossValidation {
   readonly mae: number;
 }
 
-/** K-fold cross-validation of the surrogate on the prior: each network predicted by a surrogate fit without it. */
+/** K-fold cross-validation of the surrogate on the prior: each network predicted by a surrogate fit without it or its twins. */
 export function crossValidate(prior: readonly Observation[], folds = 5, options: SurrogateOptions = {}): CrossValidation {
   check(prior.length >= folds * MIN_PRIOR, `cross-validation needs at least ${folds * MIN_PRIOR} prior networks, got ${prior.length}`);
-  const fold = foldsOf(prior.length, folds, options.seed ?? 0);
+  const fold = foldsOf(prior, folds, options.seed ?? 0);
   const predicted = new Float64Array(prior.length);
   for (let f = 0; f < folds; f++) {
     const held = prior.flatMap((_, i) => (fold[i] === f ? [i] : []));

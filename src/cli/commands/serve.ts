@@ -3,32 +3,23 @@ import type { Command } from 'commander';
 import { journalPathFor } from '../../calibrate/journal.js';
 import { checkOutputFile } from '../../io/files-node.js';
 import { ResultsWriter } from '../../calibrate/results-writer.js';
-import { check, escapeForMessage, IotnetsError } from '../../errors.js';
+import { check, IotnetsError } from '../../errors.js';
 import { deviceLabel } from '../../runtime/device.js';
 import type { Protocol } from '../../runtime/protocols.js';
 import type { SessionSettings } from '../../runtime/session.js';
 import {
   browserDeviceFromBody,
-  fileMeasurementFromBody,
-  measurementFile,
-  measurementFromBody,
-  measurementIndex,
-  type ServedFile,
   type WebPlan,
 } from '../../web/messages.js';
-import type { FileMeasurement, JournalMeasurement } from '../../calibrate/journal.js';
-import { summarize, type GraphSummary } from '../../graph/summary.js';
-import { loadOnnxFile, sha256Hex } from '../../onnx/load-file.js';
-import { readFileBytes } from '../../io/files-node.js';
 import {
   addCatalogSelectionOptions,
   addOnnxSelectionOptions,
   catalogSelection,
   onnxSelection,
   type CatalogSelectionOptions,
-  type OnnxSelection,
   type OnnxSelectionOptions,
 } from '../catalog-selection.js';
+import { catalogNetworks, fileNetworks, type ServedNetworks } from '../../web/served-networks-node.js';
 import { withFlags } from '../flags.js';
 import { runInterruptibly } from '../interrupt.js';
 import { addMeasurementOptions, parseMeasurementOptions, type MeasurementOptions } from '../measurement-options.js';
@@ -51,67 +42,6 @@ function lanUrls(port: number): string[] {
     .flat()
     .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
     .map((a) => `http://${a!.address}:${port}/`);
-}
-
-/** The networks a served page measures, catalog networks or ONNX files, and how the server checks a measurement of one. */
-interface ServedNetworks {
-  /** Catalog indices or file hashes, in measuring order. */
-  readonly keys: readonly (number | string)[];
-  /** The plan's part naming the networks of `keys` given. */
-  plan(keys: readonly (number | string)[]): Pick<WebPlan, 'indices' | 'files' | 'inputShape'>;
-  /** The key and name of the network a POST /measurement body names, refused unless the plan has it. */
-  named(body: unknown): { readonly key: number | string; readonly name: string };
-  /** The journal record of a body naming network `key`, refused unless complete and consistent. */
-  record(body: unknown, key: number | string, protocol: Protocol): JournalMeasurement | FileMeasurement;
-  /** The bytes of a served file by its hash. */
-  file?(sha256: string): Uint8Array | undefined;
-}
-
-/** Catalog networks `indices`, which the page builds itself. */
-function catalogNetworks(indices: readonly number[]): ServedNetworks {
-  const planned = new Set(indices);
-  return {
-    keys: indices,
-    plan: (keys) => ({ indices: keys as number[] }),
-    named(body) {
-      const index = measurementIndex(body);
-      check(typeof index === 'number' && planned.has(index), () => `network #${escapeForMessage(String(index))} is not in this server's plan`);
-      return { key: index, name: `network #${index}` };
-    },
-    record: (body, key, protocol) => measurementFromBody(body, key as number, protocol),
-  };
-}
-
-/**
- * ONNX files, each imported here once up front (so an unsupported one stops serve before the page opens), then
- * fetched, imported and timed by the page and recorded with this import's counts. A renamed copy is served once.
- */
-function fileNetworks({ files, inputShape }: OnnxSelection): ServedNetworks {
-  const options = inputShape ? { inputShape } : {};
-  const byHash = new Map<string, { readonly path: string; readonly served: ServedFile; readonly summary: GraphSummary }>();
-  for (const path of files) {
-    const { file, sha256, graph } = loadOnnxFile(path, options);
-    if (!byHash.has(sha256)) byHash.set(sha256, { path, served: { file, sha256 }, summary: summarize(graph) });
-  }
-  const served = (key: number | string) => byHash.get(key as string)!;
-  return {
-    keys: [...byHash.keys()],
-    plan: (keys) => ({ indices: [], files: keys.map((k) => served(k).served), ...(inputShape ? { inputShape } : {}) }),
-    named(body) {
-      const { file, sha256 } = measurementFile(body);
-      const known = typeof sha256 === 'string' ? byHash.get(sha256) : undefined;
-      check(known !== undefined && known.served.file === file, () => `file ${escapeForMessage(String(file))} with SHA-256 ${escapeForMessage(String(sha256), 70)} is not in this server's plan`);
-      return { key: known.served.sha256, name: known.served.file };
-    },
-    record: (body, key, protocol) => fileMeasurementFromBody(body, served(key).served, served(key).summary, protocol),
-    file(sha256) {
-      const known = byHash.get(sha256);
-      if (known === undefined) return undefined;
-      const bytes = readFileBytes(known.path);
-      check(sha256Hex(bytes) === sha256, `${known.path} changed since serve started; restart iotnets serve to measure its new content`);
-      return bytes;
-    },
-  };
 }
 
 /** How the page is to measure, as the command line says. */
@@ -235,7 +165,7 @@ export function register(program: Command): void {
     check(port >= 0 && port <= 65535, `--port must be in 0..65535, got ${port}`);
     const onnx = onnxSelection(o);
     const { indices, calibrationSet } = onnx ? { indices: [], calibrationSet: undefined } : catalogSelection(o);
-    const networks = onnx ? fileNetworks(onnx) : catalogNetworks(indices);
+    const networks = onnx ? fileNetworks(onnx.files, onnx.inputShape) : catalogNetworks(indices);
     checkOutputFile(o.out, 'out');
     checkOutputFile(journalPathFor(o.out), 'out');
     const results = new ResultsWriter(o.out, {

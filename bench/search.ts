@@ -3,7 +3,7 @@
 // 1-100 ms, fp32/fp16/int8 weights 16 KiB-1 MiB) the search spends T trainings; it is compared with random feasible
 // networks, largest-parameters-first and a non-adaptive boosted-trees model on (log params, log FLOPs, space).
 // Also: candidates evaluated per second, and the yield of derived laws for 32 KiB fp32 weights under 10 ms on the Pi.
-// Usage: npm run bench:search [-- --splits 5]
+// Usage: npm run bench:search [-- --splits 5] [-- --throughput-only]
 import { parseFormat } from '../src/onnx/formats.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { catalogAccuracies } from '../src/catalog/accuracy.js';
@@ -73,6 +73,10 @@ cpuRates.sort((a, b) => a - b);
 const throughputLine =
   `\ncandidates evaluated per second (sample, build, memory, predicted Pi latency; ${newNetworks} new networks of every law, median of 3): ${Math.round(rates[1]!).toLocaleString('en-US')} ` +
   `(per second of this process's CPU time, all its threads: ${Math.round(cpuRates[1]!).toLocaleString('en-US')}; wall time also counts other work sharing the machine)`;
+if (process.argv.includes('--throughput-only')) {
+  console.log(throughputLine.trim());
+  process.exit(0);
+}
 
 const sized = CATALOG.map((e) => sizeCandidate(lawCandidate(e.space, e.law, e.id)));
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

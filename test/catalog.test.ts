@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
-import { summarize } from '../src/graph/summary.js';
-import { build, sample } from '../src/zoo/index.js';
+import { networkTotals, summarize } from '../src/graph/summary.js';
+import { build, listModels, sample } from '../src/zoo/index.js';
 import { paperData as builtInPaperData } from '../src/catalog/paper-node.js';
 import { paperGraphFacts } from '../src/catalog/paper.js';
 import { golden, paperData, readSharedJson, sharedMissing } from './support/shared.js';
@@ -25,7 +25,11 @@ test('all 1617 catalog networks have the paper\'s params (state_dict elements) a
     if (expected.spacename !== entry.space || expected.law !== entry.law || expected.id !== entry.id) {
       return [`${entry.index}: catalog ${entry.space}/${entry.law}/${entry.id}, paper ${expected.spacename}/${expected.law}/${expected.id}`];
     }
-    const s = summarize(catalogGraph(entry));
+    const graph = catalogGraph(entry);
+    const s = summarize(graph);
+    // The search sizes networks by the builder's counts: they must be the per-layer summary's, exactly.
+    const { layers: _, ...totals } = s;
+    assert.deepEqual(networkTotals(graph), totals, `builder counts, #${entry.index}`);
     const builtIn = builtInFacts(entry.index);
     assert.deepEqual(builtIn, { stateDictElements: expected.params, flops: expected.flops }, `built-in paper data, #${entry.index}`);
     return s.stateDictElements === expected.params && s.flops === expected.flops
@@ -33,6 +37,19 @@ test('all 1617 catalog networks have the paper\'s params (state_dict elements) a
       : [`${entry.index} ${entry.space}/${entry.law}/${entry.id}: params ${expected.params} vs ${s.stateDictElements}, flops ${expected.flops} vs ${s.flops}`];
   });
   assert.equal(mismatches.length, 0, `${mismatches.length} catalog entries differ (expected vs actual):\n${mismatches.join('\n')}`);
+});
+
+test('the builder counts every zoo model as its per-layer summary does; a graph derived by hand is summarised', () => {
+  for (const model of listModels()) {
+    const graph = build(model.name);
+    const { layers: _, ...totals } = summarize(graph);
+    assert.deepEqual(networkTotals(graph), totals, model.name);
+  }
+  const graph = build('ResNet18');
+  const derived = { ...graph, modules: graph.modules.filter((m) => !m.name.startsWith('layer4')) };
+  const { layers: _, ...totals } = summarize(derived);
+  assert.deepEqual(networkTotals(derived), totals);
+  assert.ok(networkTotals(derived).stateDictElements < networkTotals(graph).stateDictElements);
 });
 
 test('golden checkpoints of space members have our state_dict element count', { skip: sharedMissing }, () => {

@@ -31,6 +31,63 @@ export interface Graph {
   readonly output: number;
 }
 
+/** A network's size as the builder counts it, op by op, with the OPS rules (per sample, batch 1). */
+export interface GraphCounts {
+  /** Elements of the PyTorch state_dict (weights, biases, BN statistics, num_batches_tracked): the paper's `params`. */
+  readonly stateDictElements: number;
+  readonly trainableParameters: number;
+  /** Float elements stored with the model (everything in the state_dict but num_batches_tracked). */
+  readonly weightElements: number;
+  readonly macs: number;
+  /** FLOPs under the paper's per-module counting rule: the paper's `flops`. */
+  readonly flops: number;
+  /** Largest sum of simultaneously live activations (input included), in elements. */
+  readonly peakActivationElements: number;
+}
+
+type StateDictCounts = Pick<GraphCounts, 'stateDictElements' | 'trainableParameters' | 'weightElements'>;
+
+/** `counts` with the state_dict entries of one more module: all their elements, the trainable ones, the float ones. */
+export function addStateDictEntries(counts: { -readonly [K in keyof StateDictCounts]: number }, params: readonly ParamSpec[]): void {
+  for (const p of params) {
+    const n = numel(p.shape);
+    counts.stateDictElements += n;
+    if (p.trainable) counts.trainableParameters += n;
+    if (p.dtype === 'float32') counts.weightElements += n;
+  }
+}
+
+/**
+ * Peak activation memory in elements: walks the nodes in order, each value live from its op to its last use (the
+ * output to the end), `elements[i]` the size of node i's value.
+ */
+export function peakLiveElements(nodes: readonly Node[], output: number, elements: readonly number[]): number {
+  const lastUse = new Array<number>(nodes.length).fill(-1);
+  for (const node of nodes) for (const i of node.inputs) lastUse[i] = node.id;
+  lastUse[output] = nodes.length;
+  let live = 0;
+  let peak = 0;
+  for (const node of nodes) {
+    live += elements[node.id]!;
+    if (live > peak) peak = live;
+    const inputs = node.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
+      // An input used twice by this node (x + x) is freed once.
+      if (lastUse[i] === node.id && inputs.indexOf(i) === k) live -= elements[i]!;
+    }
+  }
+  return peak;
+}
+
+/** What each graph's builder counted, by graph: a graph derived by hand (other nodes or modules) has no entry. */
+const BUILT_COUNTS = new WeakMap<Graph, GraphCounts>();
+
+/** The counts the builder of `graph` made as it built it; undefined for a graph not made by a GraphBuilder. */
+export function builtCounts(graph: Graph): GraphCounts | undefined {
+  return BUILT_COUNTS.get(graph);
+}
+
 /** A value flowing through the graph while it is being built. */
 export interface Value {
   readonly id: number;
@@ -88,7 +145,9 @@ class OpSite {
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
   private readonly modules = new Map<string, Module>();
-  private parameters = 0;
+  /** Output elements of each node, by id. */
+  private readonly elements: number[] = [];
+  private readonly counts = { stateDictElements: 0, trainableParameters: 0, weightElements: 0, macs: 0, flops: 0 };
   private readonly site: OpSite;
   /** The input shapes of a one-input call, refilled per call (the shape rules read them, none keeps the array). */
   private readonly oneShape: Shape[] = [[]];
@@ -104,6 +163,7 @@ export class GraphBuilder {
     this.site = new OpSite(name);
     const input: Node = { id: 0, op: { kind: 'input' }, inputs: [], shape: inputShape };
     this.nodes.push(input);
+    this.elements.push(numel(inputShape));
     this.input = input;
   }
 
@@ -130,7 +190,8 @@ export class GraphBuilder {
     const site = this.site;
     site.module = module;
     site.kind = op.kind;
-    const shape = (OPS[op.kind] as OpDef<OpKind>).inferShape(op as never, shapes, site);
+    const def = OPS[op.kind] as OpDef<OpKind>;
+    const shape = def.inferShape(op as never, shapes, site);
     if (this.nodes.length >= GRAPH_LIMITS.nodes) {
       throw new IotnetsError(`${this.name}: more than ${GRAPH_LIMITS.nodes} operations; choose smaller model arguments`);
     }
@@ -141,6 +202,9 @@ export class GraphBuilder {
       );
     }
     if (module !== undefined) this.register(module, op, shapes[0]!);
+    this.counts.macs += def.macs(op as never, shapes, shape);
+    this.counts.flops += def.paperFlops(op as never, shapes, shape, module !== undefined);
+    this.elements.push(elements);
     const node: Node = module !== undefined ? { id: this.nodes.length, op, inputs: ids, shape, module } : { id: this.nodes.length, op, inputs: ids, shape };
     this.nodes.push(node);
     return node;
@@ -166,8 +230,8 @@ export class GraphBuilder {
       }
       return;
     }
-    for (let i = 0; i < params.length; i++) this.parameters += numel(params[i]!.shape);
-    if (this.parameters > GRAPH_LIMITS.parameters) {
+    addStateDictEntries(this.counts, params);
+    if (this.counts.stateDictElements > GRAPH_LIMITS.parameters) {
       throw new IotnetsError(
         `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${this.site}; choose smaller model arguments or fewer classes`,
       );
@@ -249,7 +313,7 @@ export class GraphBuilder {
     if (output.shape.length !== 1 || output.shape[0] !== this.numClasses) {
       throw new IotnetsError(`${this.name}: output is [${output.shape.join(',')}], expected [${this.numClasses}] logits`);
     }
-    return {
+    const graph: Graph = {
       name: this.name,
       inputShape: this.inputShape,
       numClasses: this.numClasses,
@@ -257,5 +321,7 @@ export class GraphBuilder {
       modules: [...this.modules.values()],
       output: output.id,
     };
+    BUILT_COUNTS.set(graph, { ...this.counts, peakActivationElements: peakLiveElements(this.nodes, output.id, this.elements) });
+    return graph;
   }
 }

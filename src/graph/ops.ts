@@ -87,7 +87,9 @@ export interface OpDef<K extends OpKind> {
   paperFlops(op: OpOf<K>, inputs: readonly Shape[], output: Shape, isModule: boolean): number;
 }
 
-const none = () => [] as ParamSpec[];
+/** The entries of a parameter-free module: one shared empty list (a network has many such modules). */
+const NO_PARAMS: readonly ParamSpec[] = [];
+const none = () => NO_PARAMS;
 const zero = () => 0;
 
 /** Output size of a window along one axis; in ceil mode the last window must still start inside the input or its top padding. */

@@ -1,7 +1,7 @@
 import { CATALOG, catalogGraph } from '../catalog/catalog.js';
 import type { Graph, Node } from '../graph/graph.js';
 import { OPS, type OpDef, type OpKind, type OpOf, type Shape } from '../graph/ops.js';
-import { stateDictTotals } from '../graph/summary.js';
+import { networkTotals } from '../graph/summary.js';
 import { numel } from '../graph/tensor.js';
 import { onnxRuntimePlan, type ConvolutionKind, type OrtKernel, type OrtKernelCall } from './onnxruntime-plan.js';
 
@@ -229,7 +229,7 @@ export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVe
   features[NETWORK_SLOT] = 1;
   if (family !== 'onnxruntime') {
     for (const node of graph.nodes) addNode(features, graph, node);
-    features[WEIGHT_BYTES_SLOT] = stateDictTotals(graph).weightBytes;
+    features[WEIGHT_BYTES_SLOT] = networkTotals(graph).weightBytes;
     const macs = LAYER_MAC_SLOTS.reduce((sum, j) => sum + features[j]!, 0);
     if (family === undefined && macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;
   }

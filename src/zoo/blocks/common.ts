@@ -6,9 +6,29 @@ export interface BlockOut {
   readonly outPlanes: number;
 }
 
+/**
+ * Module paths made so far, by prefix and child name. The builder keys its modules by path, and hashing a freshly
+ * concatenated string (flattening it first) is the largest cost of building a network; the same path object, made and
+ * hashed once per process, costs two lookups of strings whose hashes are cached. Bounded: past PATHS_KEPT paths,
+ * new ones are made afresh each time.
+ */
+const PATHS = new Map<string, Map<string | number, string>>();
+const PATHS_KEPT = 100_000;
+let pathsKept = 0;
+
 /** The state_dict path of child `name` inside module `prefix` (`layer1.0` + `conv1` -> `layer1.0.conv1`). */
 export function child(prefix: string, name: string | number): string {
-  return prefix === '' ? String(name) : `${prefix}.${name}`;
+  if (prefix === '') return String(name);
+  let children = PATHS.get(prefix);
+  const known = children?.get(name);
+  if (known !== undefined) return known;
+  const path = `${prefix}.${name}`;
+  if (pathsKept < PATHS_KEPT) {
+    if (children === undefined) PATHS.set(prefix, (children = new Map()));
+    children.set(name, path);
+    pathsKept += 1;
+  }
+  return path;
 }
 
 /** `bn(conv(x))` with bias-free convolution, the pairing every kuangliu block uses; `conv` and `bn` are module paths. */

@@ -49,7 +49,8 @@ type StateDictCounts = Pick<GraphCounts, 'stateDictElements' | 'trainableParamet
 
 /** `counts` with the state_dict entries of one more module: all their elements, the trainable ones, the float ones. */
 export function addStateDictEntries(counts: { -readonly [K in keyof StateDictCounts]: number }, params: readonly ParamSpec[]): void {
-  for (const p of params) {
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i]!;
     const n = numel(p.shape);
     counts.stateDictElements += n;
     if (p.trainable) counts.trainableParameters += n;

@@ -11,7 +11,7 @@ export interface Tensor {
 /** Number of elements of a shape (1 for a scalar). */
 export function numel(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 

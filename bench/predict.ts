@@ -3,7 +3,8 @@
 // often a budget pick by `select --safety` breaks its budget (target: at most 1 - safety) and what accuracy that costs.
 // Usage: npm run bench:predict [-- <this machine's results file> [its repeat measurement]]
 // Without a repeat argument, every <results>.repeat<r>.json that `calibrate --repeat` wrote is a noise floor row.
-// Third-party row: a model fit on this machine's K=50 catalog calibration set (out/calibration/k50.json) predicts
+// Third-party row: a model fit on this machine's K=50 catalog calibration set (out/calibration/k50.json) and the latency
+// probes `calibrate --calibration-set` measured beside it (k50.probes.json) predicts
 // torchvision classifiers it never saw (out/third-party/*.onnx, measured twice into out/calibration/third-party.json
 // and its .repeat2.json, the noise floor); the bench prints how to make those files when they are missing.
 import { existsSync } from 'node:fs';
@@ -49,7 +50,7 @@ async function benchDevice(title: string, path: string, repeatPaths: readonly st
   const chosen: string[] = [];
   for (const sets of SETS) {
     for (const k of KS.filter((k) => k + 2 <= device.networks.length)) {
-      const e = evaluatePredictor(device.networks, { k, repeats: REPEATS, sets, device: device.device }, path);
+      const e = evaluatePredictor(device.networks, { k, repeats: REPEATS, sets, device: device.device, probes: device.probes }, path);
       rows.push({ label: `K=${k} ${sets}`, metrics: e, spearmanRange: e.spearmanRange });
       chosen.push(`K=${k} ${sets}: ${familyCounts(e.families)}`);
     }
@@ -104,7 +105,7 @@ async function benchSafety(title: string, path: string): Promise<void> {
   for (const k of SAFETY_KS) {
     let unsafeLoss = 0;
     for (const safety of SAFETY_LEVELS) {
-      const e = evaluatePredictor(device.networks, { k, repeats: REPEATS, sets: 'diverse', device: device.device, ...(safety !== undefined ? { safety } : {}) }, path);
+      const e = evaluatePredictor(device.networks, { k, repeats: REPEATS, sets: 'diverse', device: device.device, probes: device.probes, ...(safety !== undefined ? { safety } : {}) }, path);
       if (safety === undefined) unsafeLoss = e.accuracyLoss!;
       rows.push([
         `K=${k}`,
@@ -140,7 +141,8 @@ async function benchThirdParty(): Promise<void> {
     return;
   }
   const device = await loadMeasuredDevice(calibration);
-  const model = fitLatencyModel(device.networks, device.device);
+  const probes = device.probes;
+  const model = fitLatencyModel([...device.networks, ...probes], device.device);
   const journal = readJournal(journalPathFor(measured));
   // A model fit on 1-thread timings predicts 1-thread timings: both sets must be measured the same way.
   const settings = (d: { readonly threads?: unknown; readonly graphOptimization?: unknown } | undefined) => JSON.stringify([d?.threads, d?.graphOptimization]);
@@ -166,7 +168,9 @@ async function benchThirdParty(): Promise<void> {
     const apes = rows.flatMap((r) => (second.has(r.file) ? [Math.abs(second.get(r.file)! - r.medianMs) / r.medianMs] : []));
     table.push([`noise floor (repeat, ${apes.length} files)`, pct(median(apes)), within20(apes), '', '']);
   }
-  console.log(`\nthird-party networks: ${model.family} model fit on ${device.networks.length} catalog networks of ${calibration}, predicting ${rows.length} torchvision classifiers`);
+  console.log(
+    `\nthird-party networks: ${model.family} model fit on ${device.networks.length} catalog networks of ${calibration} and ${probes.length} latency probes beside it, predicting ${rows.length} torchvision classifiers`,
+  );
   console.log(formatTable(['', 'MdAPE vs median', '±20%', 'MdAPE vs t_avg', 'flagged out of range'], table));
   console.log(formatTable(['file', 'median', 'measured t_avg', 'predicted', 'APE', 'beyond the calibration set'], rows.map((r) => [r.file, r.medianMs.toFixed(3), r.meanMs.toFixed(3), r.predictedMs.toFixed(3), pct(r.ape), r.flagged.join(', ')])));
   const perMac = rows.map((r) => r.weightsPerMac);

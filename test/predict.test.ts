@@ -21,6 +21,7 @@ import { fitLatencyModel, modelToJson, outOfRange, parseLatencyModel, predictLat
 import { nnls } from '../src/predict/nnls.js';
 import { onnxRuntimePlan, type OrtKernel } from '../src/predict/onnxruntime-plan.js';
 import { initWeights } from '../src/weights/init.js';
+import { LATENCY_PROBES, latencyProbe } from '../src/zoo/models/latency-probes.js';
 import { runCli } from './support/cli.js';
 import { paperData, readSharedJson, sharedMissing } from './support/shared.js';
 
@@ -122,6 +123,8 @@ describe('latency features', () => {
         'ort.linear.macs': 192 * 10,
         'ort.conv.groups': 2,
         'ort.im2col.bytes': 4 * 64 * 4 * 9,
+        // every tap overlaps the 8x8 maps; blocked output channels padded: c1 16 x 3, c2 16 x 9, c3 8 x 2 x 9, c4 16 x 4 x 9, fc 192 x 10
+        'ort.weights.bytes': 4 * (16 * 3 + 16 * 9 + 8 * 2 * 9 + 16 * 4 * 9 + 192 * 10),
         // weight bytes over the MACs of conv1x1, convkxk, depthwise, grouped and linear
         'weights.bytesPerMac': (4 * 2442) / (768 + 18432 + 2304 + 9216 + 1920),
       },
@@ -134,6 +137,27 @@ describe('latency features', () => {
       const columns = new Set(FEATURE_FAMILIES[family].columns);
       assert.deepEqual(Array.from(latencyFeatures(everyLayerClass(), family)), Array.from(all, (v, j) => (columns.has(j) ? v : 0)));
     }
+  });
+
+  it('a convolution reads only the weights of the taps that overlap its input (a 3x3 on a 1x1 map: its centre)', () => {
+    const b = new GraphBuilder('centre', [3, 1, 1], 10);
+    const graph = b.build(b.linear('fc', b.flatten(b.conv('c', b.conv('s', b.input, 16, 1), 32, 3, { padding: 1 })), 10));
+    assert.equal(namedFeatures(latencyFeatures(graph))['ort.weights.bytes'], 4 * (16 * 3 + 32 * 16 + 32 * 10));
+  });
+
+  it('the latency probes span the kernel calls and the weight traffic per MAC that no catalog network shows', () => {
+    const weights = namedFeatures(latencyFeatures(latencyProbe('probe_weights_s')));
+    // 4x4 input to 1x1 by a 4x4 stride-4 stem, three 1x1 layers, the classifier: every weight read once.
+    assert.equal(weights['ort.weights.bytes'], 4 * (128 * 3 * 16 + 256 * 128 + 256 * 256 + 128 * 256 + 128 * 10));
+    assert.equal(weights['ort.nchwcConv.macs']! + weights['ort.linear.macs']!, 128 * 3 * 16 + 256 * 128 + 256 * 256 + 128 * 256 + 128 * 10);
+    assert.equal(weights['ort.nchwcConv.calls'], 4);
+    assert.deepEqual(['probe_calls16', 'probe_calls64'].map((p) => namedFeatures(latencyFeatures(latencyProbe(p)))['ort.nchwcConv.calls']), [17, 65]);
+    const W = FEATURE_NAMES.indexOf('ort.weights.bytes');
+    const macs = ['nchwcConv', 'nchwcDepthwise', 'conv', 'depthwise', 'grouped', 'linear'].map((c) => FEATURE_NAMES.indexOf(`ort.${c}.macs`));
+    const perMac = (f: Float64Array) => f[W]! / macs.reduce((sum, j) => sum + f[j]!, 0);
+    const catalogMax = Math.max(...catalogFeatures().map(perMac));
+    const beyond = LATENCY_PROBES.filter((p) => perMac(latencyFeatures(latencyProbe(p))) > 2 * catalogMax);
+    assert.deepEqual(beyond, ['probe_weights_s', 'probe_weights_m', 'probe_weights_l', 'probe_map2_m', 'probe_map2_l', 'probe_dw2', 'probe_stem32', 'probe_stem64']);
   });
 
   it('the families and the range-only features cover every feature, the families sharing only the fixed cost per inference', () => {
@@ -412,15 +436,19 @@ describe('predict CLI', { skip: sharedMissing }, () => {
     assert.equal(json.k, 10);
   });
 
-  it('calibrate --calibration-set times only the chosen networks, repeats them and fits a model that predict and eval read', () => {
+  it('calibrate --calibration-set times only the chosen networks and the latency probes, repeats them and fits a model on both that predict and eval read', () => {
     const out = join(scratch, 'this-machine.json');
     const run = runCli(['calibrate', '--calibration-set', '6', '--repeat', '2', '--protocol', 'fixed', '--warmup', '1', '--runs', '3', '--out', out, '--accuracy', paperData('NetConfigs.json')]);
     assert.equal(run.status, 0, run.stderr);
     const indices = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { index: number }[]).map((e) => e.index);
     assert.deepEqual(indices(out), chooseCalibrationSet(6));
     assert.deepEqual(indices(join(scratch, 'this-machine.repeat2.json')), chooseCalibrationSet(6));
+    const probes = (path: string) => (JSON.parse(readFileSync(path, 'utf8')) as { file: string }[]).map((e) => e.file).sort();
+    assert.deepEqual(probes(join(scratch, 'this-machine.probes.json')), [...LATENCY_PROBES].sort());
+    assert.deepEqual(probes(join(scratch, 'this-machine.repeat2.probes.json')), [...LATENCY_PROBES].sort());
     const model = JSON.parse(readFileSync(join(scratch, 'this-machine.model.json'), 'utf8'));
-    assert.equal(model.calibration.points, 6);
+    assert.equal(model.calibration.points, 6 + LATENCY_PROBES.length);
+    assert.deepEqual(model.calibration.indices, chooseCalibrationSet(6));
     assert.match(model.device.name, /ONNX Runtime/);
     const predicted = runCli(['predict', 'ResNet18', '--device', join(scratch, 'this-machine.model.json'), '--json']);
     assert.equal(predicted.status, 0, predicted.stderr);

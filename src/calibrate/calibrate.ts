@@ -13,7 +13,11 @@ import { fileMeasurementRecord, measurementRecord, prepareAndMeasure, prepareCat
 import { FP32, type NumberFormat } from '../onnx/formats.js';
 import type { Graph } from '../graph/graph.js';
 import type { StateDict } from '../graph/tensor.js';
-import { loadOnnxFile } from '../onnx/load-file.js';
+import { loadOnnxFile, sha256Hex } from '../onnx/load-file.js';
+import { exportOnnx } from '../onnx/export.js';
+import { latencyProbe } from '../zoo/models/latency-probes.js';
+import { initWeights } from '../weights/init.js';
+import { WEIGHT_SEED } from '../runtime/measure.js';
 import { journalPathFor, type FileMeasurement, type JournalMeasurement } from './journal.js';
 import { precisionResultsPath } from './results-file.js';
 import { checkOutputFile } from '../io/files-node.js';
@@ -24,6 +28,8 @@ export interface CalibrationPlan {
   readonly indices: readonly number[];
   /** ONNX files to measure instead of catalog networks (their re-export, which gives the same logits), keyed by content hash. */
   readonly files?: readonly string[];
+  /** Latency probes to measure instead (names from zoo/models/latency-probes.ts), recorded like ONNX files of their export. */
+  readonly probes?: readonly string[];
   /** Input size of ONNX files whose input is symbolic. */
   readonly inputShape?: readonly number[];
   /** The paper-format results file; the journal goes beside it. */
@@ -108,7 +114,8 @@ interface PlannedNetwork {
  */
 function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
   const files = plan.files ?? [];
-  check((files.length > 0) !== (plan.indices.length > 0), 'a calibration measures either catalog networks or ONNX files');
+  const probes = plan.probes ?? [];
+  check([files, probes, plan.indices].filter((list) => list.length > 0).length === 1, 'a calibration measures either catalog networks, ONNX files or latency probes');
   const options = plan.inputShape ? { inputShape: plan.inputShape } : {};
   const fromFiles = files.map((path): PlannedNetwork => {
     const sha256 = loadOnnxFile(path, options).sha256;
@@ -116,6 +123,16 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
       key: sha256,
       prepare: () => loadOnnxFile(path, options),
       record: (summary, timing, seconds) => fileMeasurementRecord({ file: basename(path), sha256 }, summary, timing, seconds),
+    };
+  });
+  const fromProbes = probes.map((name): PlannedNetwork => {
+    const graph = latencyProbe(name);
+    const weights = initWeights(graph, WEIGHT_SEED);
+    const sha256 = sha256Hex(exportOnnx(graph, weights));
+    return {
+      key: sha256,
+      prepare: () => ({ graph, weights }),
+      record: (summary, timing, seconds) => fileMeasurementRecord({ file: name, sha256 }, summary, timing, seconds),
     };
   });
   const fromCatalog = plan.indices.map((index): PlannedNetwork => {
@@ -126,7 +143,7 @@ function plannedNetworks(plan: CalibrationPlan): PlannedNetwork[] {
       record: (summary, timing, seconds) => measurementRecord(entry, summary, timing, seconds, plan.accuracy?.get(index)),
     };
   });
-  return [...fromFiles, ...fromCatalog];
+  return [...fromFiles, ...fromProbes, ...fromCatalog];
 }
 
 /**
@@ -156,7 +173,7 @@ export async function calibrate(plan: CalibrationPlan, events: CalibrationEvents
   const device = { ...(plan.deviceName ? { name: plan.deviceName } : {}), ...currentDevice(plan.engine, plan.settings, plan.protocol) };
   for (const { results } of opened) {
     results.useDevice(device);
-    results.checkKind(plan.files !== undefined && plan.files.length > 0);
+    results.checkKind(plan.indices.length === 0);
   }
   // Network by network, every precision in turn: the forms of one network are timed under the same machine load.
   const toMeasure = networks.flatMap((network) => opened.filter(({ results }) => !results.has(network.key)).map((w) => ({ network, ...w })));

@@ -5,7 +5,7 @@ import { PAPER_PROTOCOL } from '../runtime/protocols.js';
 import { chooseDiverse } from './chooser.js';
 import { catalogFeatures, FEATURE_FAMILIES, type FeatureFamily, type FeatureVector } from './features.js';
 import { predictionMetrics, type BudgetRegret, type PredictionMetrics, type RankingMetrics, type ScoredNetwork } from './metrics.js';
-import { fitLatencyModel, MIN_CALIBRATION_POINTS, predictLatencyMs } from './model.js';
+import { fitLatencyModel, MIN_CALIBRATION_POINTS, predictLatencyMs, type CalibrationPoint } from './model.js';
 import { predictedUpperBound } from './predicted-results.js';
 
 /** A network measured on the device under evaluation, with its features. */
@@ -22,13 +22,18 @@ export interface MeasuredNetwork {
 /** z of the 90th percentile of a normal distribution: (p90 - median) / Z90 is its standard deviation. */
 const Z90 = 1.2816;
 
+/** The spread of timed runs around their median, as their 90th percentile shows it (a normal's standard deviation). */
+export function medianSpread(medianMs: number, p90Ms: number): number {
+  return Math.max(0, p90Ms - medianMs) / Z90;
+}
+
 /**
  * The spread a measurement's latency is weighted by: for a median, the spread of the runs around it as their 90th
  * percentile shows it, which outliers (a run descheduled on a loaded machine) do not inflate as they do t_std; for a
  * mean, t_std.
  */
 function spreadOf(m: ResultRow): { latencyStdMs?: number } {
-  if (m.latencyStatistic === 'median' && m.p90Ms !== undefined) return { latencyStdMs: Math.max(0, m.p90Ms - m.latencyMs) / Z90 };
+  if (m.latencyStatistic === 'median' && m.p90Ms !== undefined) return { latencyStdMs: medianSpread(m.latencyMs, m.p90Ms) };
   return m.latencyStdMs !== undefined ? { latencyStdMs: m.latencyStdMs } : {};
 }
 
@@ -78,6 +83,8 @@ export interface EvaluationOptions {
   readonly safety?: number;
   /** The device measured, whose runtime sets the preferred feature family (default: named by the source alone). */
   readonly device?: DeviceInfo;
+  /** Latency probes measured with the networks, added to every calibration set as `calibrate --calibration-set` fits them. */
+  readonly probes?: readonly CalibrationPoint[];
 }
 
 function mean(values: readonly number[]): number {
@@ -134,7 +141,7 @@ export function evaluatePredictor(networks: readonly MeasuredNetwork[], options:
   for (let r = 0; r < repeats; r++) {
     const chosen = calibrationSet(networks, k, sets, (options.seed ?? 0) + r);
     const model = fitLatencyModel(
-      [...chosen].map((i) => networks[i]!),
+      [...[...chosen].map((i) => networks[i]!), ...(options.probes ?? [])],
       options.device ?? { name: source, details: {} },
     );
     families[model.family]++;

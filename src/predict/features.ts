@@ -108,6 +108,7 @@ const ORT_FEATURES: readonly string[] = [
   ...ORT_MAC_CLASSES.map((c) => `ort.${c}.macs`),
   'ort.conv.groups',
   'ort.im2col.bytes',
+  'ort.weights.bytes',
 ];
 
 /**
@@ -117,7 +118,8 @@ const ORT_FEATURES: readonly string[] = [
  * `ort.*` features describe what ONNX Runtime runs after its graph optimisations (see onnxruntime-plan.ts): `*.calls`
  * kernel calls, `*.bytes` bytes they read and write (blocked channels padded), `*.macs` multiply-accumulates they
  * compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
- * input of plain-layout k×k convolutions.
+ * input of plain-layout k×k convolutions, `ort.weights.bytes` the weight bytes the compute kernels read (only the taps
+ * that overlap their input): the weight traffic of networks at 1x1-4x4 pixels, which only the latency probes price.
  */
 export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES, 'weights.bytesPerMac'];
 
@@ -165,6 +167,35 @@ const WEIGHTS_PER_MAC_SLOT = slot('weights.bytesPerMac');
 const LAYER_MAC_SLOTS = MAC_CLASSES.map((c) => slot(`${c}.macs`));
 const ORT_GROUPS_SLOT = slot('ort.conv.groups');
 const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
+const ORT_WEIGHTS_SLOT = slot('ort.weights.bytes');
+
+/** Taps of a kernel axis that some output position applies to the input rather than to its padding. */
+function tapsTouched(size: number, outSize: number, kernel: number, stride: number, padding: number, dilation: number): number {
+  let touched = 0;
+  for (let tap = 0; tap < kernel; tap++) {
+    const first = tap * dilation - padding;
+    const last = first + (outSize - 1) * stride;
+    // Positions first, first + stride, ..., last: one of them lands in 0..size-1.
+    const lo = first >= 0 ? first : first + Math.ceil(-first / stride) * stride;
+    if (lo <= last && lo < size) touched += 1;
+  }
+  return touched;
+}
+
+/**
+ * Weight bytes a compute kernel reads: a linear layer's whole matrix, a convolution's weights of the taps that overlap
+ * its input (a 3x3 convolution on a 1x1 map reads only its centre taps).
+ */
+function weightBytesTouched(call: OrtKernelCall): number {
+  const op = call.node.op;
+  if (op.kind === 'linear') return FLOAT_BYTES * call.macs;
+  if (op.kind !== 'conv2d' || call.macs === 0) return 0;
+  const [, h, w] = call.inputs[0]!;
+  const [, oh, ow] = call.output;
+  const dilation = op.dilation ?? [1, 1];
+  const taps = tapsTouched(h!, oh!, op.kernel[0], op.stride[0], op.padding[0], dilation[0]) * tapsTouched(w!, ow!, op.kernel[1], op.stride[1], op.padding[1], dilation[1]);
+  return (FLOAT_BYTES * call.macs * taps) / (oh! * ow! * op.kernel[0] * op.kernel[1]);
+}
 
 /** A network's latency features: one number per FEATURE_NAMES entry. */
 export type FeatureVector = Float64Array;
@@ -211,6 +242,7 @@ function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
   features[slots.calls] += 1;
   features[slots.bytes] += FLOAT_BYTES * call.inputs.reduce((sum, s) => sum + numel(s), numel(call.output));
   if (call.macs > 0) features[ORT_MAC_SLOTS[ortMacClass(call)]] += call.macs;
+  features[ORT_WEIGHTS_SLOT] += weightBytesTouched(call);
   const op = call.node.op;
   if (call.kernel === 'conv' && op.kind === 'conv2d') {
     if (op.groups > 1) features[ORT_GROUPS_SLOT] += op.groups;

@@ -4,8 +4,11 @@ import { journalPathFor, readJournal } from '../calibrate/journal.js';
 import { readJsonFile, writeFileAtomic } from '../io/files-node.js';
 import { failOnProblems } from '../problems.js';
 import { deviceLabel } from '../runtime/device.js';
-import { averageMetrics, measuredNetworks, repeatAgreement, simulatedNoiseFloor, type AveragedMetrics, type MeasuredNetwork } from './evaluate.js';
-import { fitLatencyModel, fitQuality, modelToJson, parseLatencyModel, type LatencyModel } from './model.js';
+import { averageMetrics, measuredNetworks, medianSpread, repeatAgreement, simulatedNoiseFloor, type AveragedMetrics, type MeasuredNetwork } from './evaluate.js';
+import { fitLatencyModel, fitQuality, modelToJson, parseLatencyModel, type CalibrationPoint, type LatencyModel } from './model.js';
+import { latencyFeatures } from './features.js';
+import { latencyProbe } from '../zoo/models/latency-probes.js';
+import { existsSync } from 'node:fs';
 
 /** A results file's usable measurements as networks with features, and the device it names. */
 export interface MeasuredDevice {
@@ -13,6 +16,8 @@ export interface MeasuredDevice {
   readonly device: DeviceInfo;
   readonly measurements: readonly (ResultRow & CatalogIdentity)[];
   readonly networks: readonly MeasuredNetwork[];
+  /** The latency probes measured beside the results file (`calibrate --calibration-set`), which every fit adds. */
+  readonly probes: readonly CalibrationPoint[];
 }
 
 /** The device record of a results file: its own, else the last one in the calibration journal beside it, else its name. */
@@ -36,6 +41,7 @@ export async function loadMeasuredDevice(path: string): Promise<MeasuredDevice> 
     device: deviceOf(path, results.device, results.deviceName),
     measurements,
     networks: measuredNetworks(measurements),
+    probes: probePoints(path),
   };
 }
 
@@ -78,14 +84,29 @@ export interface FittedModel {
   readonly quality: ReturnType<typeof fitQuality>;
 }
 
-/** Fits a latency model on every valid measurement of a results file (or those `networks` picks) and writes it to `out`; returns the model, which latency it fit and its leave-one-out quality. */
+/** Where `calibrate --calibration-set` measures the latency probes beside its results: `x.json` -> `x.probes.json`. */
+export function probesResultsPath(out: string): string {
+  return `${out.replace(/\.json$/i, '')}.probes.json`;
+}
+
+/**
+ * The latency probes measured beside a results file (none when it has no probes file): median latency, weighted by
+ * its spread, with the probe's features.
+ */
+function probePoints(results: string): CalibrationPoint[] {
+  const journal = journalPathFor(probesResultsPath(results));
+  if (!existsSync(journal)) return [];
+  return readJournal(journal).files.map((m) => ({ features: latencyFeatures(latencyProbe(m.file)), latencyMs: m.median, latencyStdMs: medianSpread(m.median, m.p90) }));
+}
+
+/** Fits a latency model on every valid measurement (and the latency probes measured beside them) of a results file (or those `networks` picks) and writes it to `out`; returns the model, which latency it fit and its leave-one-out quality. */
 export async function fitAndSave(
   results: string,
   out: string,
   networks?: (n: readonly MeasuredNetwork[]) => readonly MeasuredNetwork[],
 ): Promise<FittedModel> {
   const measured = await loadMeasuredDevice(results);
-  const points = networks ? networks(measured.networks) : measured.networks;
+  const points = [...(networks ? networks(measured.networks) : measured.networks), ...measured.probes];
   const model = fitLatencyModel(points, measured.device);
   writeFileAtomic(out, `${JSON.stringify(modelToJson(model), null, 2)}\n`, 'out');
   return { model, statistic: latencyStatistic(measured.measurements), quality: fitQuality(model, points) };

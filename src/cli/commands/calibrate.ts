@@ -10,7 +10,8 @@ import { addMeasurementOptions, nodeEngine, parseMeasurementOptions, type Measur
 import { addCatalogSelectionOptions, addOnnxSelectionOptions, catalogSelection, onnxSelection, type CatalogSelectionOptions, type OnnxSelectionOptions } from '../catalog-selection.js';
 import { check } from '../../errors.js';
 import { parseInteger } from '../network-options.js';
-import { repeatResultsPath } from '../../predict/measured-node.js';
+import { probesResultsPath, repeatResultsPath } from '../../predict/measured-node.js';
+import { LATENCY_PROBES } from '../../zoo/models/latency-probes.js';
 import { fitCalibrationSetModel } from '../model-fit.js';
 
 interface CalibrateOptions extends MeasurementOptions, CatalogSelectionOptions, OnnxSelectionOptions {
@@ -82,6 +83,12 @@ export function register(program: Command): void {
         ...(o.deviceName !== undefined ? { deviceName: o.deviceName } : {}),
       });
       if (!completed) return;
+      // The probes price what the catalog's networks never show (kernel calls, weight traffic): measured right after
+      // the calibration set, in the same window and with the same settings, and fit with it.
+      if (calibrationSet !== undefined) {
+        const probed = await calibrateWithProgress({ indices: [], probes: LATENCY_PROBES, out: probesResultsPath(out), engine, settings, protocol, force: o.force === true });
+        if (!probed) return;
+      }
     }
     if (calibrationSet !== undefined) {
       await fitCalibrationSetModel(o.out);

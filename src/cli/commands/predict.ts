@@ -90,7 +90,7 @@ function registerEval(predict: Command): void {
       check(safety === undefined || (safety > 0 && safety < 1), `--safety '${o.safety}' must be a level between 0 and 1, e.g. 0.9`);
       const evaluation = evaluatePredictor(
         measured.networks,
-        { k: parseInteger(o.k, '--k'), repeats, sets: o.sets, seed: parseInteger(o.seed, '--seed'), device: measured.device, ...(safety !== undefined ? { safety } : {}) },
+        { k: parseInteger(o.k, '--k'), repeats, sets: o.sets, seed: parseInteger(o.seed, '--seed'), device: measured.device, probes: measured.probes, ...(safety !== undefined ? { safety } : {}) },
         o.results,
       );
       const floor = await noiseFloor(measured, o.repeatResults, repeats);

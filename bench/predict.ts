@@ -174,8 +174,9 @@ async function benchThirdParty(): Promise<void> {
   console.log(formatTable(['', 'MdAPE vs median', '±20%', 'MdAPE vs t_avg', 'flagged out of range'], table));
   console.log(formatTable(['file', 'median', 'measured t_avg', 'predicted', 'APE', 'beyond the calibration set'], rows.map((r) => [r.file, r.medianMs.toFixed(3), r.meanMs.toFixed(3), r.predictedMs.toFixed(3), pct(r.ape), r.flagged.join(', ')])));
   const perMac = rows.map((r) => r.weightsPerMac);
+  const calibratedMax = model.ranges!.max[WEIGHTS_PER_MAC]!;
   console.log(
-    `weight bytes per MAC: the calibration set's at most ${model.ranges!.max[WEIGHTS_PER_MAC]!.toFixed(3)}, the files' ${Math.min(...perMac).toFixed(3)}..${Math.max(...perMac).toFixed(3)} (median ${median(perMac).toFixed(3)}): weight traffic no calibration network priced`,
+    `weight bytes per MAC: the calibration set's at most ${calibratedMax.toFixed(3)}, the files' ${Math.min(...perMac).toFixed(3)}..${Math.max(...perMac).toFixed(3)} (median ${median(perMac).toFixed(3)})${calibratedMax < Math.max(...perMac) ? ': weight traffic no calibration network priced' : ''}`,
   );
 }
 

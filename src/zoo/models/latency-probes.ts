@@ -92,7 +92,7 @@ export const LATENCY_PROBES: readonly string[] = PROBE_DEFS.map((p) => p.name);
 /** The graph of latency probe `name` (10 classes). */
 export function latencyProbe(name: string): Graph {
   const def = PROBE_DEFS.find((p) => p.name === name);
-  check(def, () => `no latency probe ${name}; the probes are ${LATENCY_PROBES.join(', ')} (re-measure with \`iotnets calibrate --calibration-set\`)`);
+  check(def, () => `no latency probe ${name}; the probes are ${LATENCY_PROBES.join(', ')} (measure them again with the calibration set)`);
   const b = new GraphBuilder(name, [3, def.inputSize, def.inputSize], 10);
   return b.build(def.forward(b));
 }

@@ -125,6 +125,16 @@ function window(op: Window, input: Shape, where: Where, channels: number): Shape
   return [channels, oh, ow];
 }
 
+/** A (transposed) convolution's channels in and out must split into its groups, and it must have an output channel. */
+function checkChannelGroups(inChannels: number, op: { readonly outChannels: number; readonly groups: number }, where: Where): void {
+  if (inChannels % op.groups !== 0 || op.outChannels % op.groups !== 0) {
+    throw new IotnetsError(
+      `${where}: channels ${inChannels} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
+    );
+  }
+  if (!(op.outChannels >= 1)) throw new IotnetsError(`${where}: needs at least one output channel, got ${op.outChannels}`);
+}
+
 /** Output size of a transposed convolution along one axis. */
 const transposedOut = (size: number, kernel: number, stride: number, before: number, after: number, dilation: number, extra: number) =>
   (size - 1) * stride - before - after + dilation * (kernel - 1) + extra + 1;
@@ -193,13 +203,7 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   conv2d: {
     inferShape(op, inputs, where) {
       const input = inputs[0]!;
-      const { c } = feature(input, where);
-      if (c % op.groups !== 0 || op.outChannels % op.groups !== 0) {
-        throw new IotnetsError(
-          `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose arguments whose channel counts are multiples of the groups`,
-        );
-      }
-      if (!(op.outChannels >= 1)) throw new IotnetsError(`${where}: needs at least one output channel, got ${op.outChannels}`);
+      checkChannelGroups(feature(input, where).c, op, where);
       return window(op, input, where, op.outChannels);
     },
     params(op, inputs) {
@@ -217,10 +221,7 @@ export const OPS: { [K in OpKind]: OpDef<K> } = {
   convtranspose2d: {
     inferShape(op, [input], where) {
       const { c, h, w } = feature(input!, where);
-      check(
-        c % op.groups === 0 && op.outChannels % op.groups === 0 && op.outChannels >= 1,
-        () => `${where}: channels ${c} -> ${op.outChannels} are not divisible by groups=${op.groups}; choose channel counts that are multiples of the groups`,
-      );
+      checkChannelGroups(c, op, where);
       const end = op.padEnd ?? op.padding;
       const [dh, dw] = op.dilation ?? [1, 1];
       const [eh, ew] = op.outputPadding ?? [0, 0];

@@ -8,7 +8,7 @@ import { nnls } from './nnls.js';
 /** One measured network of the device being calibrated. */
 export interface CalibrationPoint {
   readonly features: FeatureVector;
-  /** Mean latency of one batch-1 inference (the paper's t_avg), ms. */
+  /** Latency of one batch-1 inference (the paper's t_avg, or the median of the timed runs), ms. */
   readonly latencyMs: number;
   /** Spread of the timed runs (the paper's t_std; for a median, what its t_p90 shows), ms: a noisy measurement counts for less. */
   readonly latencyStdMs?: number;

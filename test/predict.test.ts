@@ -157,7 +157,11 @@ describe('latency features', () => {
     const perMac = (f: Float64Array) => f[W]! / macs.reduce((sum, j) => sum + f[j]!, 0);
     const catalogMax = Math.max(...catalogFeatures().map(perMac));
     const beyond = LATENCY_PROBES.filter((p) => perMac(latencyFeatures(latencyProbe(p))) > 2 * catalogMax);
-    assert.deepEqual(beyond, ['probe_weights_s', 'probe_weights_m', 'probe_weights_l', 'probe_map2_m', 'probe_map2_l', 'probe_dw2', 'probe_stem32', 'probe_stem64']);
+    assert.deepEqual(beyond, ['probe_weights_s', 'probe_weights_m', 'probe_weights_l', 'probe_map2_m', 'probe_map2_l', 'probe_dw2', 'probe_dw1', 'probe_stem32', 'probe_stem64', 'probe_pointwise2']);
+    // The small-kernel probes: 32 max-pools; 16 x (one Split, a Concat, a channel shuffle); 16 x (pool, Mul and the
+    // two reorders around the Mul, which broadcasts in NCHW); each plus a stem, a pool, flatten and the classifier.
+    const calls = (p: string) => ['other', 'nchwcConv', 'reorder'].map((c) => namedFeatures(latencyFeatures(latencyProbe(p)))[`ort.${c}.calls`]);
+    assert.deepEqual(['probe_pool', 'probe_shuffle', 'probe_gate'].map(calls), [[32 + 3, 1, 1], [16 * 3 + 3, 1, 3], [16 * 2 + 3, 1, 16 * 2 + 2]]);
   });
 
   it('the families and the range-only features cover every feature, the families sharing only the fixed cost per inference', () => {
@@ -213,9 +217,14 @@ async function ortKernelCounts(graph: Graph): Promise<{ counts: Map<OrtKernel, n
 }
 
 describe('ONNX Runtime plan', () => {
-  it('runs the kernels ONNX Runtime runs after optimising, on hand-made graphs (imported networks\' ops too) and two networks of every space', async () => {
+  it('runs the kernels ONNX Runtime runs after optimising, on hand-made graphs (imported networks\' ops too), the latency probes and two networks of every space', async () => {
     const spaces = [...new Set(CATALOG.map((e) => e.space))];
-    const graphs = [everyLayerClass(), importedOpPatterns(), ...spaces.flatMap((space) => CATALOG.filter((e) => e.space === space).slice(0, 2).map((e) => catalogGraph(e)))];
+    const graphs = [
+      everyLayerClass(),
+      importedOpPatterns(),
+      ...LATENCY_PROBES.map(latencyProbe),
+      ...spaces.flatMap((space) => CATALOG.filter((e) => e.space === space).slice(0, 2).map((e) => catalogGraph(e))),
+    ];
     // The hand-made graph's blocked convolutions have 4 and 8 output channels, padded to one block: its size here.
     const block = (await ortKernelCounts(graphs[0]!)).paddedChannels;
     for (const graph of graphs) {

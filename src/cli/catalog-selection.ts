@@ -30,7 +30,7 @@ export function addCatalogSelectionOptions(command: Command): Command {
     .option('--indices <list>', 'only these catalog indices, e.g. 0-99,687 (the filters intersect: --indices 0-99 --law s6 keeps the s6 networks among 0-99)')
     .option(
       '--calibration-set <k>',
-      'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`); calibrate also measures its 12 latency probes into <out>.probes.json and fits on both',
+      'only K diverse networks (spread over spaces, laws and work), then fit a latency model on them to <out>.model.json (see `iotnets predict`); calibrate also measures its latency probes into <out>.probes.json and fits on both',
     );
 }
 

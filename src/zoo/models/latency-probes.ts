@@ -3,7 +3,9 @@ import { GraphBuilder, type Graph, type Value } from '../../graph/graph.js';
 
 // Latency probes: small networks iotnets builds to price, on the device being calibrated, what the catalog's
 // compute-bound CIFAR networks never show: the cost of a kernel call, of weight traffic (layers at 1x1-2x2 pixels
-// with large weights), of depthwise convolutions at small maps, and of stems that shrink 32-64 px inputs fast.
+// with large weights), of depthwise convolutions at small maps, of stems that shrink 32-64 px inputs fast, and of the
+// small kernels between the convolutions of imported mobile networks (pooling, ShuffleNet's split, concatenation and
+// channel shuffle, squeeze-and-excitation gates), each kind in a chain of its own so that its calls are priced apart.
 
 /** conv-BN-ReLU, the unit every probe is made of: 'same' padding, none for a kernel that tiles its input (stride = kernel). */
 function unit(b: GraphBuilder, name: string, x: Value, width: number, kernel: number, stride = 1, groups = 1): Value {
@@ -65,6 +67,26 @@ function stem(widths: readonly number[]): (b: GraphBuilder) => Value {
   };
 }
 
+/** A stem to `width` channels (a `stemKernel` x `stemKernel` one tiling the input), then `depth` repeats of `step`. */
+function chain(width: number, depth: number, step: (b: GraphBuilder, x: Value, i: number) => Value, stemKernel = 1): (b: GraphBuilder) => Value {
+  return (b) => {
+    let x = unit(b, 'stem', b.input, width, stemKernel, stemKernel);
+    for (let i = 0; i < depth; i++) x = step(b, x, i);
+    return head(b, x);
+  };
+}
+
+/** ShuffleNet's data movement without its convolutions: split in halves, swap, concatenate, shuffle the channels. */
+function shuffleUnit(b: GraphBuilder, x: Value): Value {
+  const half = x.shape[0]! / 2;
+  return b.call({ kind: 'shuffle', groups: 2 }, [b.concat([b.slice(x, half, 2 * half), b.slice(x, 0, half)])]);
+}
+
+/** A squeeze-and-excitation gate without its convolutions: x times its global average. */
+function gateUnit(b: GraphBuilder, x: Value): Value {
+  return b.mul(x, b.avgPool(x, [x.shape[1]!, x.shape[2]!]));
+}
+
 interface ProbeDef {
   readonly name: string;
   readonly inputSize: number;
@@ -82,8 +104,13 @@ const PROBE_DEFS: readonly ProbeDef[] = [
   { name: 'probe_dw8', inputSize: 32, forward: depthwise(8, 32, 4) },
   { name: 'probe_dw4', inputSize: 32, forward: depthwise(4, 64, 4) },
   { name: 'probe_dw2', inputSize: 32, forward: depthwise(2, 96, 4) },
+  { name: 'probe_dw1', inputSize: 32, forward: depthwise(1, 160, 4) },
   { name: 'probe_stem32', inputSize: 32, forward: stem([32, 64, 128, 256, 512]) },
   { name: 'probe_stem64', inputSize: 64, forward: stem([32, 64, 128, 256, 512]) },
+  { name: 'probe_pool', inputSize: 8, forward: chain(64, 32, (b, x) => b.maxPool(x, 3, { stride: 1, padding: 1 })) },
+  { name: 'probe_shuffle', inputSize: 8, forward: chain(64, 16, shuffleUnit) },
+  { name: 'probe_gate', inputSize: 8, forward: chain(64, 16, gateUnit) },
+  { name: 'probe_pointwise2', inputSize: 8, forward: chain(64, 32, (b, x, i) => unit(b, `layer${i}`, x, 64, 1), 4) },
 ];
 
 /** The latency probes' names, in measuring order. */

@@ -29,7 +29,7 @@ export class RandomState {
   constructor(seed: number) {
     check(
       Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff,
-      `random seed must be an integer in 0..4294967295, got ${seed}`,
+      () => `random seed must be an integer in 0..4294967295, got ${seed}`,
     );
     this.mt = new MT19937(seed);
   }

@@ -56,17 +56,29 @@ const BOUNDS: readonly Bound[] = [
   { name: 'latency', limit: (c) => c.maxLatencyMs, value: (_, ms) => ms, show: (v) => formatLatency(v) },
 ];
 
+/** The bounds on a network's sizes, known before its latency. */
+const SIZE_BOUNDS = BOUNDS.filter((b) => b.name !== 'latency');
+
+/** Whether the network exceeds bound `b`; a bounded value that is unknown (a latency) counts as exceeding it. */
+function violates(b: Bound, n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): boolean {
+  const limit = b.limit(c);
+  if (limit === undefined) return false;
+  const value = b.value(n, latencyMs, c);
+  return value === undefined || value > limit;
+}
+
+/** True when the network violates none of `bounds` (a loop: the search checks every candidate). */
+function meetsBounds(bounds: readonly Bound[], n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): boolean {
+  for (let i = 0; i < bounds.length; i++) if (violates(bounds[i]!, n, latencyMs, c)) return false;
+  return true;
+}
+
 /**
  * The bounds a network violates (names such as 'weights', 'latency'); a latency bound with no known latency counts as
  * violated, since the search cannot promise it.
  */
 export function violations(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): string[] {
-  return BOUNDS.filter((b) => {
-    const limit = b.limit(c);
-    if (limit === undefined) return false;
-    const value = b.value(n, latencyMs, c);
-    return value === undefined || value > limit;
-  }).map((b) => b.name);
+  return BOUNDS.filter((b) => violates(b, n, latencyMs, c)).map((b) => b.name);
 }
 
 /**
@@ -101,7 +113,12 @@ export function describeAgainstConstraints(n: NetworkSize, latencyMs: number | u
 
 /** True when the network meets every bound. */
 export function meetsSearchConstraints(n: NetworkSize, latencyMs: number | undefined, c: SearchConstraints): boolean {
-  return violations(n, latencyMs, c).length === 0;
+  return meetsBounds(BOUNDS, n, latencyMs, c);
+}
+
+/** True when the network meets every bound on its sizes (all but latency). */
+export function meetsSizeConstraints(n: NetworkSize, c: SearchConstraints): boolean {
+  return meetsBounds(SIZE_BOUNDS, n, undefined, c);
 }
 
 /** A one-line account of the constraints, e.g. "fp16 weights <= 32768 B, latency <= 10.0 ms". */

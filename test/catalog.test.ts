@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
-import { networkTotals, summarize } from '../src/graph/summary.js';
+import { networkTotals, nodeCosts, summarize } from '../src/graph/summary.js';
 import { build, listModels, sample } from '../src/zoo/index.js';
 import { paperData as builtInPaperData } from '../src/catalog/paper-node.js';
 import { paperGraphFacts } from '../src/catalog/paper.js';
@@ -30,6 +30,8 @@ test('all 1617 catalog networks have the paper\'s params (state_dict elements) a
     // The search sizes networks by the builder's counts: they must be the per-layer summary's, exactly.
     const { layers: _, ...totals } = s;
     assert.deepEqual(networkTotals(graph), totals, `builder counts, #${entry.index}`);
+    // Per node too: the builder's output elements and MACs are the OPS rules' on the finished graph (a copy is counted).
+    assert.deepEqual(nodeCosts(graph), nodeCosts({ ...graph }), `builder node costs, #${entry.index}`);
     const builtIn = builtInFacts(entry.index);
     assert.deepEqual(builtIn, { stateDictElements: expected.params, flops: expected.flops }, `built-in paper data, #${entry.index}`);
     return s.stateDictElements === expected.params && s.flops === expected.flops
@@ -44,6 +46,7 @@ test('the builder counts every zoo model as its per-layer summary does; a graph 
     const graph = build(model.name);
     const { layers: _, ...totals } = summarize(graph);
     assert.deepEqual(networkTotals(graph), totals, model.name);
+    assert.deepEqual(nodeCosts(graph), nodeCosts({ ...graph }), model.name);
   }
   const graph = build('ResNet18');
   const derived = { ...graph, modules: graph.modules.filter((m) => !m.name.startsWith('layer4')) };

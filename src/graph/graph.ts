@@ -81,12 +81,25 @@ export function peakLiveElements(nodes: readonly Node[], output: number, element
   return peak;
 }
 
+/** Per-node figures of a graph, by node id (batch 1). */
+export interface NodeCosts {
+  /** Elements of each node's output. */
+  readonly elements: readonly number[];
+  /** Multiply-accumulates of each node (OPS rule `macs`). */
+  readonly macs: readonly number[];
+}
+
 /** What each graph's builder counted, by graph: a graph derived by hand (other nodes or modules) has no entry. */
-const BUILT_COUNTS = new WeakMap<Graph, GraphCounts>();
+const BUILT = new WeakMap<Graph, { readonly counts: GraphCounts; readonly nodes: NodeCosts }>();
 
 /** The counts the builder of `graph` made as it built it; undefined for a graph not made by a GraphBuilder. */
 export function builtCounts(graph: Graph): GraphCounts | undefined {
-  return BUILT_COUNTS.get(graph);
+  return BUILT.get(graph)?.counts;
+}
+
+/** The per-node figures the builder of `graph` recorded as it added each op; undefined for a graph not made by a GraphBuilder. */
+export function builtNodeCosts(graph: Graph): NodeCosts | undefined {
+  return BUILT.get(graph)?.nodes;
 }
 
 /** A value flowing through the graph while it is being built. */
@@ -112,6 +125,25 @@ export interface PoolOptions {
 const SQUARE_PAIRS: readonly (readonly [number, number])[] = Array.from({ length: 16 }, (_, v) => [v, v] as const);
 
 const pair = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? (SQUARE_PAIRS[v] ?? [v, v]) : v);
+
+/**
+ * The ops without per-call attributes (or with fixed ones), one object each, shared by every node that runs them: a
+ * network holds one per conv (BatchNorm, ReLU), and nothing mutates a node's op.
+ */
+const BATCH_NORM: Op = { kind: 'batchnorm', eps: 1e-5 };
+const RELU: Op = { kind: 'relu' };
+const SIGMOID: Op = { kind: 'sigmoid' };
+const ADD: Op = { kind: 'add' };
+const MUL: Op = { kind: 'mul' };
+const CONCAT: Op = { kind: 'concat' };
+const FLATTEN: Op = { kind: 'flatten' };
+
+/** Input lists of one-input nodes, by input id, shared by the nodes of every network built (none mutates its inputs). */
+const SINGLE_INPUTS: (readonly number[])[] = [];
+
+function singleInput(id: number): readonly number[] {
+  return (SINGLE_INPUTS[id] ??= [id]);
+}
 
 function sameOp(a: Op, b: Op): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -145,9 +177,13 @@ class OpSite {
  */
 export class GraphBuilder {
   private readonly nodes: Node[] = [];
-  private readonly modules = new Map<string, Module>();
+  /** Modules in registration order, and their names: a name added twice is a module called again. */
+  private readonly modules: Module[] = [];
+  private readonly moduleNames = new Set<string>();
   /** Output elements of each node, by id. */
   private readonly elements: number[] = [];
+  /** Multiply-accumulates of each node, by id. */
+  private readonly macs: number[] = [];
   private readonly counts = { stateDictElements: 0, trainableParameters: 0, weightElements: 0, macs: 0, flops: 0 };
   private readonly site: OpSite;
   /** The input shapes of a one-input call, refilled per call (the shape rules read them, none keeps the array). */
@@ -165,6 +201,7 @@ export class GraphBuilder {
     const input: Node = { id: 0, op: { kind: 'input' }, inputs: [], shape: inputShape };
     this.nodes.push(input);
     this.elements.push(numel(inputShape));
+    this.macs.push(0);
     this.input = input;
   }
 
@@ -180,14 +217,14 @@ export class GraphBuilder {
     return this.append(op, shapes, ids, module);
   }
 
-  /** `call` with one input, the common case, without building arrays of inputs. */
+  /** `call` with one input, the common case (every one-input method), without building arrays of inputs. */
   private callOne(op: Op, x: Value, module: string | undefined): Value {
     const shapes = this.oneShape;
     shapes[0] = x.shape;
-    return this.append(op, shapes, [x.id], module);
+    return this.append(op, shapes, singleInput(x.id), module);
   }
 
-  private append(op: Op, shapes: readonly Shape[], ids: number[], module: string | undefined): Value {
+  private append(op: Op, shapes: readonly Shape[], ids: readonly number[], module: string | undefined): Value {
     const site = this.site;
     site.module = module;
     site.kind = op.kind;
@@ -203,9 +240,11 @@ export class GraphBuilder {
       );
     }
     if (module !== undefined) this.register(module, op, shapes[0]!);
-    this.counts.macs += def.macs(op as never, shapes, shape);
+    const macs = def.macs(op as never, shapes, shape);
+    this.counts.macs += macs;
     this.counts.flops += def.paperFlops(op as never, shapes, shape, module !== undefined);
     this.elements.push(elements);
+    this.macs.push(macs);
     const node: Node = module !== undefined ? { id: this.nodes.length, op, inputs: ids, shape, module } : { id: this.nodes.length, op, inputs: ids, shape };
     this.nodes.push(node);
     return node;
@@ -222,8 +261,10 @@ export class GraphBuilder {
     const shapes = this.oneShape;
     shapes[0] = inputShape;
     const params = (OPS[op.kind] as OpDef<OpKind>).params(op as never, shapes);
-    const existing = this.modules.get(name);
-    if (existing !== undefined) {
+    const names = this.moduleNames;
+    const registered = names.size;
+    if (names.add(name).size === registered) {
+      const existing = this.modules.find((m) => m.name === name)!;
       // A module called again (e.g. GoogLeNet's one MaxPool2d, run on 480 and on 832 channels) shares its weights:
       // it must be the same layer with the same parameter shapes; parameter-free modules may see any input width.
       if (!sameOp(existing.op, op) || JSON.stringify(params) !== JSON.stringify(existing.params)) {
@@ -237,7 +278,7 @@ export class GraphBuilder {
         `${this.name}: more than ${GRAPH_LIMITS.parameters} parameters (over 1 GiB of float32 weights) by ${this.site}; choose smaller model arguments or fewer classes`,
       );
     }
-    this.modules.set(name, { name, op, params });
+    this.modules.push({ name, op, params });
   }
 
   /** nn.Conv2d. */
@@ -251,62 +292,62 @@ export class GraphBuilder {
       groups: o.groups ?? 1,
       bias: o.bias ?? true,
     };
-    return this.call(op, [x], module);
+    return this.callOne(op, x, module);
   }
 
   /** nn.BatchNorm1d / nn.BatchNorm2d (chosen by the input's rank), eps 1e-5. */
   bn(module: string, x: Value): Value {
-    return this.call({ kind: 'batchnorm', eps: 1e-5 }, [x], module);
+    return this.callOne(BATCH_NORM, x, module);
   }
 
   /** nn.Linear. */
   linear(module: string, x: Value, outFeatures: number, o: { bias?: boolean } = {}): Value {
-    return this.call({ kind: 'linear', outFeatures, bias: o.bias ?? true }, [x], module);
+    return this.callOne({ kind: 'linear', outFeatures, bias: o.bias ?? true }, x, module);
   }
 
   /** ReLU: F.relu when `module` is omitted, an nn.ReLU module (counted by the paper's FLOPs) when named. */
   relu(x: Value, module?: string): Value {
-    return this.call({ kind: 'relu' }, [x], module);
+    return this.callOne(RELU, x, module);
   }
 
   /** torch.sigmoid / F.sigmoid. */
   sigmoid(x: Value): Value {
-    return this.call({ kind: 'sigmoid' }, [x]);
+    return this.callOne(SIGMOID, x, undefined);
   }
 
   /** Max pooling: F.max_pool2d when `module` is omitted, nn.MaxPool2d when named. Stride defaults to the kernel, as in PyTorch. */
   maxPool(x: Value, kernel: number | readonly [number, number], o: PoolOptions = {}, module?: string): Value {
-    return this.call({ kind: 'maxpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, [x], module);
+    return this.callOne({ kind: 'maxpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, x, module);
   }
 
   /** Average pooling (count_include_pad): F.avg_pool2d when `module` is omitted, nn.AvgPool2d when named. */
   avgPool(x: Value, kernel: number | readonly [number, number], o: PoolOptions = {}, module?: string): Value {
-    return this.call({ kind: 'avgpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, [x], module);
+    return this.callOne({ kind: 'avgpool', kernel: pair(kernel), stride: pair(o.stride ?? kernel), padding: pair(o.padding ?? 0) }, x, module);
   }
 
   /** Elementwise `a + b` of equal shapes. */
   add(a: Value, b: Value): Value {
-    return this.call({ kind: 'add' }, [a, b]);
+    return this.call(ADD, [a, b]);
   }
 
   /** Elementwise `a * gate`, with gate [C,1,1] broadcast over the map (squeeze-and-excitation). */
   mul(a: Value, gate: Value): Value {
-    return this.call({ kind: 'mul' }, [a, gate]);
+    return this.call(MUL, [a, gate]);
   }
 
   /** torch.cat along channels. */
   concat(values: readonly Value[]): Value {
-    return this.call({ kind: 'concat' }, values);
+    return this.call(CONCAT, values);
   }
 
   /** x[:, start:end] along channels. */
   slice(x: Value, start: number, end: number): Value {
-    return this.call({ kind: 'slice', start, end }, [x]);
+    return this.callOne({ kind: 'slice', start, end }, x, undefined);
   }
 
   /** x.view(N, -1). */
   flatten(x: Value): Value {
-    return this.call({ kind: 'flatten' }, [x]);
+    return this.callOne(FLATTEN, x, undefined);
   }
 
   /** Finishes the graph with `output` as the logits, which must be [numClasses]. */
@@ -319,10 +360,20 @@ export class GraphBuilder {
       inputShape: this.inputShape,
       numClasses: this.numClasses,
       nodes: this.nodes,
-      modules: [...this.modules.values()],
+      modules: this.modules,
       output: output.id,
     };
-    BUILT_COUNTS.set(graph, { ...this.counts, peakActivationElements: peakLiveElements(this.nodes, output.id, this.elements) });
+    const c = this.counts;
+    // Written out, not spread: V8 adds a property after a spread on a slow path (about 1 µs each, per network built).
+    const counts: GraphCounts = {
+      stateDictElements: c.stateDictElements,
+      trainableParameters: c.trainableParameters,
+      weightElements: c.weightElements,
+      macs: c.macs,
+      flops: c.flops,
+      peakActivationElements: peakLiveElements(this.nodes, output.id, this.elements),
+    };
+    BUILT.set(graph, { counts, nodes: { elements: this.elements, macs: this.macs } });
     return graph;
   }
 }

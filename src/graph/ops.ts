@@ -155,7 +155,8 @@ function sameShapes(inputs: readonly Shape[], where: Where): Shape {
  * frozen: frozen arrays take slower paths in V8's loops over shapes; the readonly types keep them unmodified.
  */
 function batchNormParams(channels: number): readonly ParamSpec[] {
-  let params = BATCH_NORM_PARAMS.get(channels);
+  const kept = Number.isInteger(channels) && channels >= 0 && channels < BATCH_NORM_WIDTHS_KEPT;
+  let params = kept ? BATCH_NORM_PARAMS[channels] : undefined;
   if (params === undefined) {
     const c = [channels];
     params = [
@@ -165,14 +166,17 @@ function batchNormParams(channels: number): readonly ParamSpec[] {
       { suffix: 'running_var', shape: c, dtype: 'float32', trainable: false },
       { suffix: 'num_batches_tracked', shape: [], dtype: 'int64', trainable: false },
     ];
-    if (BATCH_NORM_PARAMS.size < BATCH_NORM_WIDTHS_KEPT) BATCH_NORM_PARAMS.set(channels, params);
+    if (kept) BATCH_NORM_PARAMS[channels] = params;
   }
   return params;
 }
 
-/** BatchNorm entry lists kept, by width: far more widths than any search space draws, a bound on the memory all the same. */
+/**
+ * BatchNorm entry lists kept, indexed by width (an array: a numeric-key Map lookup cost more than the rest of the
+ * BatchNorm's registration): widths below 4096, more than any search space draws.
+ */
 const BATCH_NORM_WIDTHS_KEPT = 4096;
-const BATCH_NORM_PARAMS = new Map<number, readonly ParamSpec[]>();
+const BATCH_NORM_PARAMS: (readonly ParamSpec[] | undefined)[] = [];
 
 const poolDef = (counted: (input: Shape) => number): OpDef<'maxpool' | 'avgpool'> => ({
   inferShape: (op, inputs, where) => window(op, inputs[0]!, where, inputs[0]![0]!),

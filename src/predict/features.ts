@@ -1,7 +1,7 @@
 import { CATALOG, catalogGraph } from '../catalog/catalog.js';
-import type { Graph, Node } from '../graph/graph.js';
-import { OPS, type OpDef, type OpKind, type OpOf, type Shape } from '../graph/ops.js';
-import { networkTotals } from '../graph/summary.js';
+import type { Graph, Node, NodeCosts } from '../graph/graph.js';
+import type { OpKind, OpOf } from '../graph/ops.js';
+import { networkTotals, nodeCosts } from '../graph/summary.js';
 import { numel } from '../graph/tensor.js';
 import { onnxRuntimePlan, type ConvolutionKind, type OrtKernel, type OrtKernelCall } from './onnxruntime-plan.js';
 
@@ -32,17 +32,16 @@ const LAYER_CLASSES: readonly LayerClass[] = [...MAC_CLASSES, 'batchnorm', 'acti
 /** Bytes of one float32 activation element. */
 const FLOAT_BYTES = 4;
 
-function convClass(op: OpOf<'conv2d' | 'convtranspose2d'>, inputs: readonly Shape[]): LayerClass {
-  const inChannels = inputs[0]![0]!;
+function convClass(op: OpOf<'conv2d' | 'convtranspose2d'>, inChannels: number): LayerClass {
   if (op.groups === 1) return op.kernel[0] * op.kernel[1] === 1 ? 'conv1x1' : 'convkxk';
   return op.groups === inChannels ? 'depthwise' : 'grouped';
 }
 
 /**
- * The class of every op kind; undefined for ops a runtime performs without touching data
- * (the input itself and flatten, which is a view).
+ * The class of every op kind, given the channels of its (first) input; undefined for ops a runtime performs without
+ * touching data (the input itself and flatten, which is a view).
  */
-const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inputs: readonly Shape[]) => LayerClass | undefined } = {
+const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inChannels: number) => LayerClass | undefined } = {
   input: () => undefined,
   conv2d: convClass,
   convtranspose2d: convClass,
@@ -200,25 +199,19 @@ function weightBytesTouched(call: OrtKernelCall): number {
 /** A network's latency features: one number per FEATURE_NAMES entry. */
 export type FeatureVector = Float64Array;
 
-/** The input shapes of a one-input node, refilled per node (the class and cost rules read it, none keeps it). */
-const ONE_INPUT: Shape[] = [[]];
-
-function addNode(features: FeatureVector, graph: Graph, node: Node): void {
-  let inputs: Shape[];
-  if (node.inputs.length === 1) {
-    inputs = ONE_INPUT;
-    inputs[0] = graph.nodes[node.inputs[0]!]!.shape;
-  } else {
-    inputs = node.inputs.map((i) => graph.nodes[i]!.shape);
-  }
-  const layerClass = (CLASS_OF[node.op.kind] as (op: typeof node.op, inputs: readonly Shape[]) => LayerClass | undefined)(node.op, inputs);
+/** Adds one node's layer features; `costs` are the graph's per-node output elements and MACs. */
+function addNode(features: FeatureVector, graph: Graph, node: Node, costs: NodeCosts): void {
+  const inputs = node.inputs;
+  const inChannels = inputs.length > 0 ? graph.nodes[inputs[0]!]!.shape[0]! : 0;
+  const layerClass = (CLASS_OF[node.op.kind] as (op: typeof node.op, inChannels: number) => LayerClass | undefined)(node.op, inChannels);
   if (layerClass === undefined) return;
   const slots = LAYER_SLOTS[layerClass];
   features[slots.layers] += 1;
-  let elements = numel(node.shape);
-  for (let k = 0; k < inputs.length; k++) elements += numel(inputs[k]!);
-  features[slots.bytes] += FLOAT_BYTES * elements;
-  const macs = (OPS[node.op.kind] as OpDef<OpKind>).macs(node.op as never, inputs, node.shape);
+  const elements = costs.elements;
+  let touched = elements[node.id]!;
+  for (let k = 0; k < inputs.length; k++) touched += elements[inputs[k]!]!;
+  features[slots.bytes] += FLOAT_BYTES * touched;
+  const macs = costs.macs[node.id]!;
   if (macs > 0) features[slots.macs] += macs;
   if ((node.op.kind === 'conv2d' || node.op.kind === 'convtranspose2d') && node.op.groups > 1) features[slots.groups] += node.op.groups;
 }
@@ -260,7 +253,8 @@ export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVe
   const features = new Float64Array(FEATURE_NAMES.length);
   features[NETWORK_SLOT] = 1;
   if (family !== 'onnxruntime') {
-    for (const node of graph.nodes) addNode(features, graph, node);
+    const costs = nodeCosts(graph);
+    for (const node of graph.nodes) addNode(features, graph, node, costs);
     features[WEIGHT_BYTES_SLOT] = networkTotals(graph).weightBytes;
     const macs = LAYER_MAC_SLOTS.reduce((sum, j) => sum + features[j]!, 0);
     if (family === undefined && macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;

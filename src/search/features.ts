@@ -1,5 +1,5 @@
 import type { Graph } from '../graph/graph.js';
-import { OPS, type OpDef, type OpKind, type Shape } from '../graph/ops.js';
+import { nodeCosts } from '../graph/summary.js';
 import { listSpaces } from '../zoo/index.js';
 import type { NetworkSize } from './constraints.js';
 
@@ -32,9 +32,6 @@ function stageOf(side: number): number {
   return STAGE_SIDES.length - 1;
 }
 
-/** The input shapes of a one-input node, refilled per conv (the MAC rule reads it, keeps nothing). */
-const ONE_INPUT: Shape[] = [[]];
-
 /**
  * What the graph says about a network's capacity and shape, for predicting its accuracy: sizes (log params, MACs,
  * FLOPs, activations), depth, width, conv count and work of each resolution stage, block kinds, and the space.
@@ -44,6 +41,7 @@ export function accuracyFeatures(graph: Graph, size: NetworkSize, space: string)
   const features = new Float64Array(FIXED_FEATURES + STAGE_FEATURES.length + KIND_FEATURES.length + spaces.length);
   const stageAt = FIXED_FEATURES;
   const kindAt = stageAt + STAGE_FEATURES.length;
+  const macs = nodeCosts(graph).macs;
   let depth = 0;
   for (const node of graph.nodes) {
     const op = node.op;
@@ -52,8 +50,7 @@ export function accuracyFeatures(graph: Graph, size: NetworkSize, space: string)
     else if (kind === 'add') features[kindAt + 5] += 1;
     else if (kind === 'maxpool' || kind === 'avgpool') features[kindAt + 6] += 1;
     if (op.kind !== 'conv2d') continue;
-    const input = graph.nodes[node.inputs[0]!]!.shape;
-    const inChannels = input[0]!;
+    const inChannels = graph.nodes[node.inputs[0]!]!.shape[0]!;
     const kindIndex = op.groups === 1 ? (op.kernel[0] * op.kernel[1] === 1 ? 0 : 1) : op.groups === inChannels ? 2 : 3;
     features[kindAt + kindIndex] += 1;
     depth += 1;
@@ -61,8 +58,7 @@ export function accuracyFeatures(graph: Graph, size: NetworkSize, space: string)
     const at = stageAt + 3 * stageOf(node.shape[1]!);
     features[at] = Math.max(features[at]!, op.outChannels);
     features[at + 1] += 1;
-    ONE_INPUT[0] = input;
-    features[at + 2] += (OPS.conv2d as OpDef<OpKind>).macs(op as never, ONE_INPUT, node.shape);
+    features[at + 2] += macs[node.id]!;
   }
   for (let stage = 0; stage < STAGE_SIDES.length; stage++) {
     const at = stageAt + 3 * stage;

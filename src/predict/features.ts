@@ -3,6 +3,7 @@ import type { Graph, Node, NodeCosts } from '../graph/graph.js';
 import type { OpKind, OpOf } from '../graph/ops.js';
 import { networkTotals, nodeCosts } from '../graph/summary.js';
 import { numel } from '../graph/tensor.js';
+import { TypedArrayPool } from '../typed-arrays.js';
 import { onnxRuntimePlan, type ConvolutionKind, type OrtKernel, type OrtKernelCall } from './onnxruntime-plan.js';
 
 /**
@@ -244,13 +245,16 @@ function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
   }
 }
 
+/** Latency feature vectors: the search computes one per candidate. */
+const FEATURE_VECTORS = new TypedArrayPool(Float64Array);
+
 /**
  * The latency features of a network (batch 1, float32); computed once per network, predictions are then dot products.
  * With `family`, only that family's features are computed (the others, range-only ones too, stay 0, as a model of that
  * family costs them).
  */
 export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVector {
-  const features = new Float64Array(FEATURE_NAMES.length);
+  const features = FEATURE_VECTORS.take(FEATURE_NAMES.length);
   features[NETWORK_SLOT] = 1;
   if (family !== 'onnxruntime') {
     const costs = nodeCosts(graph);

@@ -1,3 +1,5 @@
+import { TypedArrayPool } from '../typed-arrays.js';
+
 const N = 624;
 const M = 397;
 const MATRIX_A = 0x9908b0df;
@@ -11,9 +13,12 @@ const LOWER_MASK = 0x7fffffff;
  */
 const CHUNK = 32;
 
+/** Generator states: a sampler seeds one generator per network. */
+const STATES = new TypedArrayPool(Uint32Array);
+
 /** The 32-bit Mersenne Twister as NumPy's legacy MT19937: integer seeds go through `init_genrand`. */
 export class MT19937 {
-  private readonly key = new Uint32Array(N);
+  private readonly key = STATES.take(N);
   /** The next word to draw. */
   private pos = N;
   /** Words of the current block twisted so far: words pos..twisted-1 are ready to draw. */

@@ -1,5 +1,6 @@
 import type { Graph } from '../graph/graph.js';
 import { nodeCosts } from '../graph/summary.js';
+import { TypedArrayPool } from '../typed-arrays.js';
 import { listSpaces } from '../zoo/index.js';
 import type { NetworkSize } from './constraints.js';
 
@@ -32,13 +33,16 @@ function stageOf(side: number): number {
   return STAGE_SIDES.length - 1;
 }
 
+/** Accuracy feature vectors: the search computes one per candidate. */
+const FEATURE_VECTORS = new TypedArrayPool(Float64Array);
+
 /**
  * What the graph says about a network's capacity and shape, for predicting its accuracy: sizes (log params, MACs,
  * FLOPs, activations), depth, width, conv count and work of each resolution stage, block kinds, and the space.
  */
 export function accuracyFeatures(graph: Graph, size: NetworkSize, space: string): Float64Array {
   const spaces = listSpaces();
-  const features = new Float64Array(FIXED_FEATURES + STAGE_FEATURES.length + KIND_FEATURES.length + spaces.length);
+  const features = FEATURE_VECTORS.take(FIXED_FEATURES + STAGE_FEATURES.length + KIND_FEATURES.length + spaces.length);
   const stageAt = FIXED_FEATURES;
   const kindAt = stageAt + STAGE_FEATURES.length;
   const macs = nodeCosts(graph).macs;

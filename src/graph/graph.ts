@@ -58,17 +58,23 @@ export function addStateDictEntries(counts: { -readonly [K in keyof StateDictCou
   }
 }
 
-/**
- * Peak activation memory in elements: walks the nodes in order, each value live from its op to its last use (the
- * output to the end), `elements[i]` the size of node i's value.
- */
-export function peakLiveElements(nodes: readonly Node[], output: number, elements: readonly number[]): number {
+/** For each node, the id of the last node that reads its value: the output's is `nodes.length` (live to the end), -1 for none. */
+export function lastUses(nodes: readonly Node[], output: number): number[] {
   const lastUse = new Array<number>(nodes.length).fill(-1);
   for (const node of nodes) for (const i of node.inputs) lastUse[i] = node.id;
   lastUse[output] = nodes.length;
+  return lastUse;
+}
+
+/**
+ * Peak activation memory in elements: walks the nodes in order, each value live from its op to its last use
+ * (`lastUse`, see lastUses), `elements[i]` the size of node i's value.
+ */
+export function peakLiveElements(nodes: readonly Node[], elements: readonly number[], lastUse: readonly number[]): number {
   let live = 0;
   let peak = 0;
-  for (const node of nodes) {
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]!;
     live += elements[node.id]!;
     if (live > peak) peak = live;
     const inputs = node.inputs;
@@ -184,6 +190,8 @@ export class GraphBuilder {
   private readonly elements: number[] = [];
   /** Multiply-accumulates of each node, by id. */
   private readonly macs: number[] = [];
+  /** The last node reading each node's value so far, by id (see lastUses). */
+  private readonly lastUse: number[] = [];
   private readonly counts = { stateDictElements: 0, trainableParameters: 0, weightElements: 0, macs: 0, flops: 0 };
   private readonly site: OpSite;
   /** The input shapes of a one-input call, refilled per call (the shape rules read them, none keeps the array). */
@@ -202,6 +210,7 @@ export class GraphBuilder {
     this.nodes.push(input);
     this.elements.push(numel(inputShape));
     this.macs.push(0);
+    this.lastUse.push(-1);
     this.input = input;
   }
 
@@ -245,7 +254,10 @@ export class GraphBuilder {
     this.counts.flops += def.paperFlops(op as never, shapes, shape, module !== undefined);
     this.elements.push(elements);
     this.macs.push(macs);
-    const node: Node = module !== undefined ? { id: this.nodes.length, op, inputs: ids, shape, module } : { id: this.nodes.length, op, inputs: ids, shape };
+    const id = this.nodes.length;
+    this.lastUse.push(-1);
+    for (let k = 0; k < ids.length; k++) this.lastUse[ids[k]!] = id;
+    const node: Node = module !== undefined ? { id, op, inputs: ids, shape, module } : { id, op, inputs: ids, shape };
     this.nodes.push(node);
     return node;
   }
@@ -363,6 +375,7 @@ export class GraphBuilder {
       modules: this.modules,
       output: output.id,
     };
+    this.lastUse[output.id] = this.nodes.length;
     const c = this.counts;
     // Written out, not spread: V8 adds a property after a spread on a slow path (about 1 µs each, per network built).
     const counts: GraphCounts = {
@@ -371,7 +384,7 @@ export class GraphBuilder {
       weightElements: c.weightElements,
       macs: c.macs,
       flops: c.flops,
-      peakActivationElements: peakLiveElements(this.nodes, output.id, this.elements),
+      peakActivationElements: peakLiveElements(this.nodes, this.elements, this.lastUse),
     };
     BUILT.set(graph, { counts, nodes: { elements: this.elements, macs: this.macs } });
     return graph;

@@ -1,5 +1,5 @@
 import { OPS, type OpDef, type OpKind, type Shape } from './ops.js';
-import { addStateDictEntries, builtCounts, builtNodeCosts, peakLiveElements, type Graph, type GraphCounts, type Node, type NodeCosts } from './graph.js';
+import { addStateDictEntries, builtCounts, builtNodeCosts, lastUses, peakLiveElements, type Graph, type GraphCounts, type Node, type NodeCosts } from './graph.js';
 import { numel } from './tensor.js';
 
 /** One state_dict entry of a graph: key, shape and type. */
@@ -48,7 +48,7 @@ function layerName(node: Node): string {
 
 /** Peak activation memory of a graph, in elements. */
 function peakActivation(graph: Graph): number {
-  return peakLiveElements(graph.nodes, graph.output, graph.nodes.map((node) => numel(node.shape)));
+  return peakLiveElements(graph.nodes, graph.nodes.map((node) => numel(node.shape)), lastUses(graph.nodes, graph.output));
 }
 
 /** Elements of the graph's state_dict: all of them (the paper's params), the trainable ones, the float ones. */

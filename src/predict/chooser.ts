@@ -1,7 +1,7 @@
 import { CATALOG } from '../catalog/catalog.js';
 import { check } from '../errors.js';
 import { RandomState } from '../rng/random-state.js';
-import { catalogFeatures, FEATURE_FAMILIES, FEATURE_NAMES, type FeatureVector } from './features.js';
+import { catalogFeatures, FEATURE_NAMES, type FeatureVector } from './features.js';
 
 /** A network the chooser may pick: an identifier, its group (search space) and its latency features. */
 export interface ChooserCandidate {
@@ -11,12 +11,13 @@ export interface ChooserCandidate {
 }
 
 /**
- * The features the chooser spreads picks over: ONNX Runtime's kernel features. Fewer and less redundant than the
+ * The features the chooser spreads picks over: ONNX Runtime's kernel features (`ort.*`, the linear MACs no fit prices
+ * included: the classifier's width is diversity all the same). Fewer and less redundant than the
  * per-layer ones, they gave calibration sets that predict better on the MacBook and on this machine alike. Weight
  * bytes are left out: the catalog's networks barely vary in weight traffic per MAC (the latency probes price it), and
  * spreading over it would move the picks without widening that range.
  */
-const DIVERSITY_COLUMNS = FEATURE_FAMILIES.onnxruntime.columns.filter((j) => FEATURE_NAMES[j] !== 'ort.weights.bytes');
+const DIVERSITY_COLUMNS = FEATURE_NAMES.flatMap((name, j) => (name.startsWith('ort.') && name !== 'ort.weights.bytes' ? [j] : []));
 
 /** Diversity features on a common scale: log(1 + x) standardized over the candidates, constant columns dropped. */
 function standardized(candidates: readonly ChooserCandidate[]): Float64Array[] {

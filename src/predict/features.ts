@@ -124,12 +124,15 @@ const ORT_FEATURES: readonly string[] = [
 export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES, 'weights.bytesPerMac'];
 
 /**
- * Features no family costs, kept for their calibrated range alone: `weights.bytesPerMac`, parameter bytes per
- * multiply-accumulate. It tells weight-bound networks (small inputs, wide layers: torchvision classifiers at 32-64 px
+ * Features no family costs, kept for their calibrated range alone. `weights.bytesPerMac`, parameter bytes per
+ * multiply-accumulate, tells weight-bound networks (small inputs, wide layers: torchvision classifiers at 32-64 px
  * read 0.06-2.8 bytes of weights per MAC) from compute-bound ones (the catalog's CIFAR networks: 0.16 at most, median
- * 0.012), whose time a calibration set of the latter cannot price.
+ * 0.012), whose time a calibration set of the latter cannot price. `ort.linear.macs` is 1/4 of the linear layers'
+ * share of `ort.weights.bytes`, so a price of its own is not identifiable: the catalog's 10-class classifiers span too
+ * little of it, and fits on this machine priced it up to 40x a convolution's MAC, predicting mobilenet_v3 (a
+ * 960x1280 classifier) 3-5x too slow.
  */
-export const RANGE_ONLY_FEATURES: readonly string[] = ['weights.bytesPerMac'];
+export const RANGE_ONLY_FEATURES: readonly string[] = ['weights.bytesPerMac', 'ort.linear.macs'];
 
 /** A set of features that together describe how one kind of runtime spends time; a model uses one family. */
 export type FeatureFamily = 'layers' | 'onnxruntime';
@@ -140,7 +143,7 @@ export type FeatureFamily = 'layers' | 'onnxruntime';
  */
 export const FEATURE_FAMILIES: { readonly [F in FeatureFamily]: { readonly columns: readonly number[] } } = {
   layers: { columns: [0, ...LAYER_FEATURES.map((_, i) => 1 + i)] },
-  onnxruntime: { columns: [0, ...ORT_FEATURES.map((_, i) => 1 + LAYER_FEATURES.length + i)] },
+  onnxruntime: { columns: [0, ...ORT_FEATURES.map((_, i) => 1 + LAYER_FEATURES.length + i).filter((j) => !RANGE_ONLY_FEATURES.includes(FEATURE_NAMES[j]!))] },
 };
 
 const FEATURE_INDEX = new Map(FEATURE_NAMES.map((name, i) => [name, i]));
@@ -168,6 +171,8 @@ const LAYER_MAC_SLOTS = MAC_CLASSES.map((c) => slot(`${c}.macs`));
 const ORT_GROUPS_SLOT = slot('ort.conv.groups');
 const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
 const ORT_WEIGHTS_SLOT = slot('ort.weights.bytes');
+/** Range-only: a family's vector leaves it at 0, as it leaves `weights.bytesPerMac`. */
+const ORT_LINEAR_MACS_SLOT = slot('ort.linear.macs');
 
 /** Taps of a kernel axis that some output position applies to the input rather than to its padding. */
 function tapsTouched(size: number, outSize: number, kernel: number, stride: number, padding: number, dilation: number): number {
@@ -264,6 +269,7 @@ export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVe
     if (family === undefined && macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;
   }
   if (family !== 'layers') for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
+  if (family === 'onnxruntime') features[ORT_LINEAR_MACS_SLOT] = 0;
   return features;
 }
 

@@ -195,12 +195,13 @@ export interface OutOfRange {
 
 /**
  * Checked beyond the calibration set in every family: weight bytes, as weights that outgrow the caches cost time no
- * calibration network showed, and the range-only features (weights per MAC: weight traffic no calibration network priced).
+ * calibration network showed, and the range-only features (weights per MAC: weight traffic no calibration network
+ * priced; linear MACs: a classifier wider than any calibrated one).
  */
 const ALWAYS_CHECKED = ['weights.bytes', ...RANGE_ONLY_FEATURES].map((name) => FEATURE_NAMES.indexOf(name));
 
 /**
- * The features of the model's family (and weight bytes and weights per MAC, whatever the family) on which `features` exceeds every
+ * The features of the model's family (and weight bytes and the range-only features, whatever the family) on which `features` exceeds every
  * calibration network (a network the model never saw the like of: how far to trust its prediction). Only the high
  * side counts: each cost is proportional to its feature, so a value between 0 and the calibrated minimum is an
  * interpolation towards no cost, while one above the maximum is an extrapolation. Empty for a model file without ranges.

@@ -371,6 +371,15 @@ describe('latency model', () => {
     assert.deepEqual(outOfRange(model, features[model.calibration[0]!]!), []);
   });
 
+  it('prices no range-only feature, even when the measured times grow with it', () => {
+    const truth = costs({ network: 1, 'ort.nchwcConv.macs': 5e-8, 'ort.linear.macs': 1e-5 });
+    const model = fitLatencyModel(
+      chooseCalibrationSet(20).map((index) => ({ index, features: features[index]!, latencyMs: exact(truth, index) })),
+      { name: 'this machine', details: { onnxruntime: '1.30.0' } },
+    );
+    assert.deepEqual(RANGE_ONLY_FEATURES.map((name) => model.coefficients[FEATURE_NAMES.indexOf(name)]), [0, 0]);
+  });
+
   it('round-trips through its JSON file with the device record and feature family', () => {
     const model = fitLatencyModel(
       [0, 400, 800, 1200, 1600].map((index) => ({ index, features: features[index]!, latencyMs: exact(layerCosts, index) })),

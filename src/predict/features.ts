@@ -129,7 +129,7 @@ export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, .
  * read 0.06-2.8 bytes of weights per MAC) from compute-bound ones (the catalog's CIFAR networks: 0.16 at most, median
  * 0.012), whose time a calibration set of the latter cannot price. `ort.linear.macs` is 1/4 of the linear layers'
  * share of `ort.weights.bytes`, so a price of its own is not identifiable: the catalog's 10-class classifiers span too
- * little of it, and fits on this machine priced it up to 40x a convolution's MAC, predicting mobilenet_v3 (a
+ * little of it, and fits on this machine priced it at 100-250x a blocked convolution's MAC, predicting mobilenet_v3 (a
  * 960x1280 classifier) 3-5x too slow.
  */
 export const RANGE_ONLY_FEATURES: readonly string[] = ['weights.bytesPerMac', 'ort.linear.macs'];

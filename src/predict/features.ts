@@ -171,8 +171,7 @@ const LAYER_MAC_SLOTS = MAC_CLASSES.map((c) => slot(`${c}.macs`));
 const ORT_GROUPS_SLOT = slot('ort.conv.groups');
 const ORT_IM2COL_SLOT = slot('ort.im2col.bytes');
 const ORT_WEIGHTS_SLOT = slot('ort.weights.bytes');
-/** Range-only: a family's vector leaves it at 0, as it leaves `weights.bytesPerMac`. */
-const ORT_LINEAR_MACS_SLOT = slot('ort.linear.macs');
+const RANGE_ONLY_SLOTS = RANGE_ONLY_FEATURES.map(slot);
 
 /** Taps of a kernel axis that some output position applies to the input rather than to its padding. */
 function tapsTouched(size: number, outSize: number, kernel: number, stride: number, padding: number, dilation: number): number {
@@ -266,10 +265,10 @@ export function latencyFeatures(graph: Graph, family?: FeatureFamily): FeatureVe
     for (const node of graph.nodes) addNode(features, graph, node, costs);
     features[WEIGHT_BYTES_SLOT] = networkTotals(graph).weightBytes;
     const macs = LAYER_MAC_SLOTS.reduce((sum, j) => sum + features[j]!, 0);
-    if (family === undefined && macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;
+    if (macs > 0) features[WEIGHTS_PER_MAC_SLOT] = features[WEIGHT_BYTES_SLOT]! / macs;
   }
   if (family !== 'layers') for (const call of onnxRuntimePlan(graph)) addKernelCall(features, call);
-  if (family === 'onnxruntime') features[ORT_LINEAR_MACS_SLOT] = 0;
+  if (family !== undefined) for (const j of RANGE_ONLY_SLOTS) features[j] = 0;
   return features;
 }
 

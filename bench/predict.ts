@@ -11,15 +11,14 @@
 import { existsSync } from 'node:fs';
 import type { FeatureFamily } from '../src/predict/features.js';
 import { resolve } from 'node:path';
-import { loadMeasuredDevice, noiseFloor, probesResultsPath, repeatResultsPath } from '../src/predict/measured-node.js';
+import { loadMeasuredDevice, noiseFloor, probePoints, repeatResultsPath } from '../src/predict/measured-node.js';
 import { evaluationTable, type EvaluationRow } from '../src/report/evaluation-table.js';
 import { CATALOG, catalogGraph } from '../src/catalog/catalog.js';
 import { evaluatePredictor, medianSpread, type CalibrationSets } from '../src/predict/evaluate.js';
 import { BUDGETS } from '../src/predict/metrics.js';
 import { formatTable } from '../src/report/text.js';
-import { catalogFeatures, FEATURE_NAMES, latencyFeatures, type FeatureVector } from '../src/predict/features.js';
+import { catalogFeatures, FEATURE_NAMES, latencyFeatures } from '../src/predict/features.js';
 import { fitLatencyModel, outOfRange, predictLatencyMs, type CalibrationPoint } from '../src/predict/model.js';
-import { latencyProbe } from '../src/zoo/models/latency-probes.js';
 import { journalPathFor, readJournal } from '../src/calibrate/journal.js';
 import { loadOnnxFile } from '../src/onnx/load-file.js';
 import { join } from 'node:path';
@@ -135,10 +134,8 @@ function fileMedians(results: string): Map<string, number> {
  */
 function fastestRunPoints(calibration: string): CalibrationPoint[] {
   const features = catalogFeatures();
-  const point = (f: FeatureVector, m: { readonly min: number; readonly median: number; readonly p90: number }) => ({ features: f, latencyMs: m.min, latencyStdMs: medianSpread(m.median, m.p90) });
-  const catalog = readJournal(journalPathFor(calibration)).measurements.map((m) => ({ ...point(features[m.index]!, m), index: m.index }));
-  const probes = existsSync(probesResultsPath(calibration)) ? readJournal(journalPathFor(probesResultsPath(calibration))).files : [];
-  return [...catalog, ...probes.map((m) => point(latencyFeatures(latencyProbe(m.file)), m))];
+  const catalog = readJournal(journalPathFor(calibration)).measurements.map((m) => ({ index: m.index, features: features[m.index]!, latencyMs: m.min, latencyStdMs: medianSpread(m.median, m.p90) }));
+  return [...catalog, ...probePoints(calibration, 'min')];
 }
 
 /**

@@ -90,13 +90,13 @@ export function probesResultsPath(out: string): string {
 }
 
 /**
- * The latency probes measured beside a results file (none when it has no probes file): median latency, weighted by
- * its spread, with the probe's features.
+ * The latency probes measured beside a results file (none when it has no probes file), with the probe's features: the
+ * median latency (what every fit takes) or the fastest run (`'min'`), weighted by the spread of the runs.
  */
-function probePoints(results: string): CalibrationPoint[] {
+export function probePoints(results: string, run: 'median' | 'min' = 'median'): CalibrationPoint[] {
   const journal = journalPathFor(probesResultsPath(results));
   if (!existsSync(journal)) return [];
-  return readJournal(journal).files.map((m) => ({ features: latencyFeatures(latencyProbe(m.file)), latencyMs: m.median, latencyStdMs: medianSpread(m.median, m.p90) }));
+  return readJournal(journal).files.map((m) => ({ features: latencyFeatures(latencyProbe(m.file)), latencyMs: m[run], latencyStdMs: medianSpread(m.median, m.p90) }));
 }
 
 /** Fits a latency model on every valid measurement (and the latency probes measured beside them) of a results file (or those `networks` picks) and writes it to `out`; returns the model, which latency it fit and its leave-one-out quality. */

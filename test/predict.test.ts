@@ -107,16 +107,22 @@ describe('latency features', () => {
         // ONNX Runtime (NCHWc block 16): c1 with b1 and the ReLU folded in, c2 (depthwise) and c4 (3 < 16 and 4 < 16
         // input channels, read unblocked) run blocked with 16 output channels; c3 (2 channels per group) stays NCHW and
         // takes the Add; r, c2 and c4 are reordered back for their NCHW readers; concat, pool, flatten and fc remain.
+        // c2, the depthwise one, is a call class of its own.
         'ort.conv.calls': 1,
-        'ort.nchwcConv.calls': 3,
+        'ort.nchwcConv.calls': 2,
+        'ort.nchwcDepthwise.calls': 1,
         'ort.reorder.calls': 3,
         'ort.other.calls': 4,
-        // c1 192 + 1024, c2 1024 + 1024, c3 256 + 512 (added) + 512, c4 256 + 1024, fc 192 + 10
-        'ort.compute.bytes': 4 * 6026,
+        // c1 192 + 1024, c2 1024 + 1024, c3 256 + 512, c4 256 + 1024, fc 192 + 10
+        'ort.compute.bytes': 4 * 5514,
         // r 1024 -> 256, c2 1024 -> 256, c4 1024 -> 512
         'ort.reorder.bytes': 4 * 4096,
-        // concat 512 + 256 + 768, pool 768 + 192, flatten 192 + 192
-        'ort.other.bytes': 4 * 2880,
+        // concat 512 + 256 + 768, flatten 192 + 192
+        'ort.copy.bytes': 4 * 1920,
+        // the 2x2 max-pool: 192 outputs, each reading its 4 inputs
+        'ort.pool.bytes': 4 * 192 * (4 + 1),
+        // the Add fused into c3 reads c4's 512
+        'ort.sum.bytes': 4 * 512,
         'ort.nchwcConv.macs': 64 * 16 * 3 + 64 * 16 * 4 * 9,
         'ort.nchwcDepthwise.macs': 64 * 16 * 9,
         'ort.grouped.macs': 64 * 8 * 2 * 9,
@@ -162,6 +168,17 @@ describe('latency features', () => {
     // two reorders around the Mul, which broadcasts in NCHW); each plus a stem, a pool, flatten and the classifier.
     const calls = (p: string) => ['other', 'nchwcConv', 'reorder'].map((c) => namedFeatures(latencyFeatures(latencyProbe(p)))[`ort.${c}.calls`]);
     assert.deepEqual(['probe_pool', 'probe_shuffle', 'probe_gate'].map(calls), [[32 + 3, 1, 1], [16 * 3 + 3, 1, 3], [16 * 2 + 3, 1, 16 * 2 + 2]]);
+  });
+
+  it("the paired probes' ONNX Runtime features differ from their ReLU reference's only in what they price: a ReLU6 pass, a fused Add, a SiLU kernel", () => {
+    const features = (p: string) => namedFeatures(latencyFeatures(latencyProbe(p), 'onnxruntime'));
+    const reference = features('probe_pointwise16');
+    const differences = (p: string) => Object.fromEntries(Object.entries(features(p)).filter(([name, v]) => v !== reference[name]).map(([name, v]) => [name, v - reference[name]!]));
+    // 16 layers of 32 channels at 16x16: 8192 elements each, 4 bytes per element.
+    const map = 4 * 32 * 16 * 16;
+    assert.deepEqual(differences('probe_clip'), { 'ort.activation.bytes': 16 * map });
+    assert.deepEqual(differences('probe_residual'), { 'ort.sum.bytes': 16 * map });
+    assert.deepEqual(differences('probe_silu'), { 'ort.other.calls': 16, 'ort.elementwise.bytes': 16 * 2 * map });
   });
 
   it('the families and the range-only features cover every feature, the families sharing only the fixed cost per inference', () => {
@@ -365,7 +382,7 @@ describe('latency model', () => {
       { name: 'this machine', details: { onnxruntime: '1.30.0' } },
     );
     assert.equal(model.family, 'onnxruntime');
-    const big = Float64Array.from(features[0]!, (v, j) => (['weights.bytes', 'ort.conv.macs', 'weights.bytesPerMac'].includes(FEATURE_NAMES[j]!) ? 10 * model.ranges!.max[j]! + 1 : v));
+    const big = Float64Array.from(features[model.calibration[0]!]!, (v, j) => (['weights.bytes', 'ort.conv.macs', 'weights.bytesPerMac'].includes(FEATURE_NAMES[j]!) ? 10 * model.ranges!.max[j]! + 1 : v));
     assert.deepEqual(outOfRange(model, big).map((o) => o.feature).sort(), ['ort.conv.macs', 'weights.bytes', 'weights.bytesPerMac']);
     assert.equal(predictLatencyMs(model, big) - predictLatencyMs(model, Float64Array.from(big, (v, j) => (FEATURE_NAMES[j] === 'weights.bytesPerMac' ? 0 : v))), 0, 'a range-only feature costs nothing');
     assert.deepEqual(outOfRange(model, features[model.calibration[0]!]!), []);

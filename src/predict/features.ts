@@ -68,14 +68,18 @@ const CLASS_OF: { [K in OpKind]: (op: OpOf<K>, inChannels: number) => LayerClass
 };
 
 /** How ONNX Runtime kernels group for their per-call overhead. */
-type OrtCallClass = 'conv' | 'nchwcConv' | 'reorder' | 'other';
-/** How they group for memory traffic: compute kernels (convolutions, linear), layout reorders, the rest. */
-type OrtByteClass = 'compute' | 'reorder' | 'other';
+type OrtCallClass = 'conv' | 'nchwcConv' | 'nchwcDepthwise' | 'reorder' | 'other';
+/**
+ * How they group for memory traffic, which costs a kernel per byte at very different rates: compute kernels
+ * (convolutions, linear), layout reorders, copies (Concat, Split, channel shuffles, Flatten), elementwise kernels
+ * (activations, Add, Mul, BatchNorm) and pooling (a window read per output).
+ */
+type OrtByteClass = 'compute' | 'reorder' | 'copy' | 'elementwise' | 'pool';
 /** How their multiply-accumulates group: blocked or plain layout, dense, depthwise (blocked BatchNorm too) or grouped. */
 type OrtMacClass = 'nchwcConv' | 'nchwcDepthwise' | 'conv' | 'depthwise' | 'grouped' | 'linear';
 
-const ORT_CALL_CLASSES: readonly OrtCallClass[] = ['conv', 'nchwcConv', 'reorder', 'other'];
-const ORT_BYTE_CLASSES: readonly OrtByteClass[] = ['compute', 'reorder', 'other'];
+const ORT_CALL_CLASSES: readonly OrtCallClass[] = ['conv', 'nchwcConv', 'nchwcDepthwise', 'reorder', 'other'];
+const ORT_BYTE_CLASSES: readonly OrtByteClass[] = ['compute', 'reorder', 'copy', 'elementwise', 'pool'];
 const ORT_MAC_CLASSES: readonly OrtMacClass[] = ['nchwcConv', 'nchwcDepthwise', 'conv', 'depthwise', 'grouped', 'linear'];
 
 const ORT_CLASSES: { [K in OrtKernel]: { readonly calls: OrtCallClass; readonly bytes: OrtByteClass } } = {
@@ -84,15 +88,18 @@ const ORT_CLASSES: { [K in OrtKernel]: { readonly calls: OrtCallClass; readonly 
   linear: { calls: 'other', bytes: 'compute' },
   reorderInput: { calls: 'reorder', bytes: 'reorder' },
   reorderOutput: { calls: 'reorder', bytes: 'reorder' },
-  batchnorm: { calls: 'other', bytes: 'other' },
-  relu: { calls: 'other', bytes: 'other' },
-  add: { calls: 'other', bytes: 'other' },
-  concat: { calls: 'other', bytes: 'other' },
-  pool: { calls: 'other', bytes: 'other' },
-  nchwcPool: { calls: 'other', bytes: 'other' },
-  flatten: { calls: 'other', bytes: 'other' },
-  other: { calls: 'other', bytes: 'other' },
+  batchnorm: { calls: 'other', bytes: 'elementwise' },
+  relu: { calls: 'other', bytes: 'elementwise' },
+  add: { calls: 'other', bytes: 'elementwise' },
+  concat: { calls: 'other', bytes: 'copy' },
+  pool: { calls: 'other', bytes: 'pool' },
+  nchwcPool: { calls: 'other', bytes: 'pool' },
+  flatten: { calls: 'other', bytes: 'copy' },
+  other: { calls: 'other', bytes: 'elementwise' },
 };
+
+/** Ops among the `other` kernels that only move data (Split, channel shuffle). */
+const COPY_OPS: ReadonlySet<OpKind> = new Set(['slice', 'shuffle']);
 
 const LAYER_FEATURES: readonly string[] = [
   ...MAC_CLASSES.map((c) => `${c}.macs`),
@@ -105,6 +112,8 @@ const LAYER_FEATURES: readonly string[] = [
 const ORT_FEATURES: readonly string[] = [
   ...ORT_CALL_CLASSES.map((c) => `ort.${c}.calls`),
   ...ORT_BYTE_CLASSES.map((c) => `ort.${c}.bytes`),
+  'ort.sum.bytes',
+  'ort.activation.bytes',
   ...ORT_MAC_CLASSES.map((c) => `ort.${c}.macs`),
   'ort.conv.groups',
   'ort.im2col.bytes',
@@ -116,8 +125,9 @@ const ORT_FEATURES: readonly string[] = [
  * describe what PyTorch runs, one call per module: `*.layers` counts layers, `*.groups` convolution groups, `*.macs`
  * multiply-accumulates, `*.bytes` activation bytes read plus written, `weights.bytes` parameter bytes (float32). The
  * `ort.*` features describe what ONNX Runtime runs after its graph optimisations (see onnxruntime-plan.ts): `*.calls`
- * kernel calls, `*.bytes` bytes they read and write (blocked channels padded), `*.macs` multiply-accumulates they
- * compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
+ * kernel calls, `*.bytes` bytes they read and write (blocked channels padded; for a pooling kernel one window read per
+ * output), `ort.sum.bytes` the operand bytes of Adds fused into convolutions, `ort.activation.bytes` the output bytes
+ * of convolutions with a fused activation other than ReLU (which MLAS applies in a pass of its own), `*.macs` multiply-accumulates they compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
  * input of plain-layout k×k convolutions, `ort.weights.bytes` the weight bytes the compute kernels read (only the taps
  * that overlap their input): the weight traffic of networks at 1x1-4x4 pixels, which only the latency probes price.
  */
@@ -163,6 +173,10 @@ const LAYER_SLOTS = Object.fromEntries(
 const ORT_SLOTS = Object.fromEntries(
   (Object.keys(ORT_CLASSES) as OrtKernel[]).map((k) => [k, { calls: slot(`ort.${ORT_CLASSES[k].calls}.calls`), bytes: slot(`ort.${ORT_CLASSES[k].bytes}.bytes`) }]),
 ) as Record<OrtKernel, { readonly calls: number; readonly bytes: number }>;
+const ORT_COPY_SLOT = slot('ort.copy.bytes');
+const ORT_ACTIVATION_SLOT = slot('ort.activation.bytes');
+const ORT_SUM_SLOT = slot('ort.sum.bytes');
+const ORT_DEPTHWISE_CALLS_SLOT = slot('ort.nchwcDepthwise.calls');
 const ORT_MAC_SLOTS = Object.fromEntries(ORT_MAC_CLASSES.map((c) => [c, slot(`ort.${c}.macs`)])) as Record<OrtMacClass, number>;
 const NETWORK_SLOT = slot('network');
 const WEIGHT_BYTES_SLOT = slot('weights.bytes');
@@ -235,13 +249,26 @@ function ortMacClass(call: OrtKernelCall): OrtMacClass {
   return call.kernel === 'nchwcConv' ? classes.blocked : classes.plain;
 }
 
+/** Bytes a kernel call moves for its byte class: its tensors, or for a pooling kernel one window read per output. */
+function kernelBytes(call: OrtKernelCall): number {
+  const op = call.node.op;
+  const output = numel(call.output);
+  if (op.kind === 'maxpool' || op.kind === 'avgpool') return FLOAT_BYTES * output * (op.kernel[0] * op.kernel[1] + 1);
+  // A fused Add's operand (a convolution's second input) is priced apart, as ort.sum.bytes.
+  const read = call.convolution !== undefined ? numel(call.inputs[0]!) : call.inputs.reduce((sum, s) => sum + numel(s), 0);
+  return FLOAT_BYTES * (read + output);
+}
+
 function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
   const slots = ORT_SLOTS[call.kernel];
-  features[slots.calls] += 1;
-  features[slots.bytes] += FLOAT_BYTES * call.inputs.reduce((sum, s) => sum + numel(s), numel(call.output));
+  const op = call.node.op;
+  features[call.kernel === 'nchwcConv' && call.convolution === 'depthwise' && op.kind === 'conv2d' ? ORT_DEPTHWISE_CALLS_SLOT : slots.calls] += 1;
+  features[call.kernel === 'other' && COPY_OPS.has(op.kind) ? ORT_COPY_SLOT : slots.bytes] += kernelBytes(call);
+  if (call.convolution !== undefined && call.inputs.length > 1) features[ORT_SUM_SLOT] += FLOAT_BYTES * numel(call.inputs[1]!);
+  // MLAS applies ReLU inside the convolution kernel, any other fused activation in a pass over the output.
+  if (call.activation !== undefined && call.activation !== 'relu') features[ORT_ACTIVATION_SLOT] += FLOAT_BYTES * numel(call.output);
   if (call.macs > 0) features[ORT_MAC_SLOTS[ortMacClass(call)]] += call.macs;
   features[ORT_WEIGHTS_SLOT] += weightBytesTouched(call);
-  const op = call.node.op;
   if (call.kernel === 'conv' && op.kind === 'conv2d') {
     if (op.groups > 1) features[ORT_GROUPS_SLOT] += op.groups;
     // im2col unfolds each output pixel's receptive field, input channels x kernel area: MACs / output channels per group.

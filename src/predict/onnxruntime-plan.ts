@@ -35,6 +35,8 @@ export interface OrtKernelCall {
   readonly macs: number;
   /** What kind of convolution a convolution kernel computes (a blocked BatchNorm is a 1x1 depthwise one). */
   readonly convolution?: ConvolutionKind;
+  /** The activation fused onto a convolution (ReLU runs inside the convolution kernel, the others in a pass over its output). */
+  readonly activation?: OpKind;
 }
 
 /** Dense (one group), depthwise (one group per channel) or grouped convolution. */
@@ -63,13 +65,16 @@ interface Step {
   readonly node: Node;
   output: number;
   bias: boolean;
-  activation: boolean;
+  /** The activation fused onto it. */
+  activation?: OpKind;
   /** The value a fused Add adds to a convolution's output. */
   sum?: number;
   removed: boolean;
   blocked: boolean;
   /** Channels a Split writes when sibling Slices of one value run as that one kernel (this step is the first). */
   splitChannels?: number;
+  /** What the kernel reads when that is not the node's inputs: QuickGelu reads x alone for x · Sigmoid(x). */
+  reads?: readonly number[];
 }
 
 /** A value in NCHWc layout: the step that writes it, its logical channels, and how many readers still want NCHW. */
@@ -131,16 +136,16 @@ function foldIntoConvolutions(graph: Graph, readers: readonly number[]): { steps
     const fold = foldsAs(node.op);
     if (fold && conv?.node.op.kind === 'conv2d' && conv.output === input && readers[input] === 1 && !conv.activation) {
       if (node.op.kind === 'batchnorm' || (node.op.kind === 'channelwise' && node.op.operation === 'add')) conv.bias = true;
-      if (fold === 'activation') conv.activation = true;
+      if (fold === 'activation') conv.activation = node.op.kind;
       conv.output = node.id;
       producer.set(node.id, conv);
       continue;
     }
-    const step: Step = { node, output: node.id, bias: node.op.kind === 'conv2d' && node.op.bias, activation: false, removed: false, blocked: false };
+    const step: Step = { node, output: node.id, bias: node.op.kind === 'conv2d' && node.op.bias, removed: false, blocked: false };
     if (node.op.kind === 'mul') {
       const gate = node.inputs.map((i) => producer.get(i)).find((p) => p?.node.op.kind === 'sigmoid' && readers[p.output] === 1);
       // x · Sigmoid(x) (SiLU) runs as one QuickGelu kernel: the Sigmoid has none of its own.
-      if (gate && node.inputs.includes(gate.node.inputs[0]!)) gate.removed = true;
+      if (gate && node.inputs.includes(gate.node.inputs[0]!)) [gate.removed, step.reads] = [true, gate.node.inputs];
     }
     if (node.op.kind === 'slice') {
       const first = splits.get(input);
@@ -219,7 +224,7 @@ function nchwcTransform(graph: Graph, steps: readonly Step[], readers: readonly 
     } else if (op.kind === 'relu') {
       operands[0]!.nchwReaders--;
       if (takesFusion(operands[0]!)) {
-        operands[0]!.producer.activation = true;
+        operands[0]!.producer.activation = 'relu';
         step.removed = true;
         writeBlocked(node.id, channels, operands[0]!.producer);
       } else {
@@ -259,7 +264,7 @@ function fuseAddsIntoConvolutions(steps: readonly Step[], producer: ReadonlyMap<
     step.removed = true;
     const relu = steps.find((s) => plain(s) && s.node.op.kind === 'relu' && s.node.inputs[0] === node.id);
     if (relu && readers[node.id] === 1) {
-      target.activation = true;
+      target.activation = 'relu';
       target.output = relu.node.id;
       relu.removed = true;
     }
@@ -322,10 +327,11 @@ function kernelCalls(graph: Graph, steps: readonly Step[], { blocked, reordered 
       const input = readsBlocked ? padded(shape(node.inputs[0]!)) : shape(node.inputs[0]!);
       const macs = (numel(node.shape) / op.outChannels) * output[0]! * perGroup * op.kernel[0] * op.kernel[1];
       const inputs = step.sum === undefined ? [input] : [input, output];
-      calls.push({ kernel: step.blocked ? 'nchwcConv' : 'conv', node, inputs, output, macs, convolution: convolutionKind(op, inChannels) });
+      const activation = step.activation === undefined ? {} : { activation: step.activation };
+      calls.push({ kernel: step.blocked ? 'nchwcConv' : 'conv', node, inputs, output, macs, convolution: convolutionKind(op, inChannels), ...activation });
       continue;
     }
-    const inputs = node.inputs.map((i) => (step.blocked ? padded(shape(i)) : shape(i)));
+    const inputs = (step.reads ?? node.inputs).map((i) => (step.blocked ? padded(shape(i)) : shape(i)));
     const kernel = (KERNEL_OF[op.kind] as (blocked: boolean) => OrtKernel)(step.blocked);
     if (kernel === 'nchwcConv') {
       calls.push({ kernel, node, inputs, output, macs: numel(output), convolution: 'depthwise' });

@@ -87,6 +87,11 @@ function gateUnit(b: GraphBuilder, x: Value): Value {
   return b.mul(x, b.avgPool(x, [x.shape[1]!, x.shape[2]!]));
 }
 
+/** A 1x1 convolution and its BatchNorm, then `finish` (an activation, a residual Add) on its output and input. */
+function pointwise(width: number, finish: (b: GraphBuilder, y: Value, x: Value) => Value): (b: GraphBuilder, x: Value, i: number) => Value {
+  return (b, x, i) => finish(b, b.bn(`layer${i}.bn`, b.conv(`layer${i}.conv`, x, width, 1, { bias: false })), x);
+}
+
 interface ProbeDef {
   readonly name: string;
   readonly inputSize: number;
@@ -111,6 +116,12 @@ const PROBE_DEFS: readonly ProbeDef[] = [
   { name: 'probe_shuffle', inputSize: 8, forward: chain(64, 16, shuffleUnit) },
   { name: 'probe_gate', inputSize: 8, forward: chain(64, 16, gateUnit) },
   { name: 'probe_pointwise2', inputSize: 8, forward: chain(64, 32, (b, x, i) => unit(b, `layer${i}`, x, 64, 1), 4) },
+  // Four chains alike but for what follows each 1x1 convolution, on 16x16 maps where a pass over the output shows:
+  // ReLU (inside the convolution kernel), ReLU6 (a pass of its own), a residual Add, SiLU (a kernel of its own).
+  { name: 'probe_pointwise16', inputSize: 16, forward: chain(32, 16, pointwise(32, (b, y) => b.relu(y))) },
+  { name: 'probe_clip', inputSize: 16, forward: chain(32, 16, pointwise(32, (b, y) => b.call({ kind: 'clip', min: 0, max: 6 }, [y]))) },
+  { name: 'probe_residual', inputSize: 16, forward: chain(32, 16, pointwise(32, (b, y, x) => b.add(x, y))) },
+  { name: 'probe_silu', inputSize: 16, forward: chain(32, 16, pointwise(32, (b, y) => b.mul(y, b.sigmoid(y)))) },
 ];
 
 /** The latency probes' names, in measuring order. */

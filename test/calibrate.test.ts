@@ -39,6 +39,16 @@ test('index lists and filters select catalog networks; an empty or bad selection
 
 const measurement = (index: number, t: number) => measurementLine(index, [t, t, t, t, t, t, t, t, t, t]);
 
+test("journal: an adaptive protocol recorded before it had a minimum time still reads; one lacking another setting does not", () => {
+  const before = { name: 'adaptive', warmup: 5, minRuns: 10, maxRuns: 1000, targetRelativeCi: 0.02, budgetSeconds: 5 };
+  const line = (protocol: object) => JSON.stringify({ ...deviceLine(), protocol });
+  assert.deepEqual(parseJournal(`${line(before)}\n`, 'j').devices[0]!.protocol, before);
+  const now = { name: 'adaptive', warmup: 5, minRuns: 10, maxRuns: 10000, minSeconds: 0.25, targetRelativeCi: 0.02, budgetSeconds: 5 };
+  assert.deepEqual(parseJournal(`${line(now)}\n`, 'j').devices[0]!.protocol, now);
+  const { budgetSeconds: _budget, ...partial } = before;
+  assert.throws(() => parseJournal(`${line(partial)}\n`, 'j'), /j line 1: bad device record \(protocol: incomplete settings\)/);
+});
+
 test('journal: a torn last line is reported and cut before the next append; a bad earlier line is an error', () => {
   const device = JSON.stringify(deviceLine());
   const one = JSON.stringify(measurement(3, 1.5));

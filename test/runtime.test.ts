@@ -118,10 +118,12 @@ test('timing: fixed and adaptive protocols stop where they say, and an abort sto
   assert.deepEqual([fixed.timesMs.length, fixed.discarded, fixed.summary.count], [9, 2, 7]);
 
   const adaptive = makeProtocol('adaptive', { warmup: 1, minRuns: 10, maxRuns: 50 });
-  assert.equal(stopReason(adaptive, { keptMs: Array(9).fill(1), elapsedSeconds: 0 }), undefined);
-  assert.equal(stopReason(adaptive, { keptMs: Array(10).fill(1), elapsedSeconds: 0 }), 'stable');
+  assert.equal(stopReason(adaptive, { keptMs: Array(9).fill(1), elapsedSeconds: 1 }), undefined);
+  // Stable runs count only once the minimum time (0.25 s by default) is spent.
+  assert.equal(stopReason(adaptive, { keptMs: Array(10).fill(1), elapsedSeconds: 0.2 }), undefined);
+  assert.equal(stopReason(adaptive, { keptMs: Array(10).fill(1), elapsedSeconds: 0.25 }), 'stable');
   const noisy = Array.from({ length: 10 }, (_, i) => 1 + i);
-  assert.equal(stopReason(adaptive, { keptMs: noisy, elapsedSeconds: 0 }), undefined);
+  assert.equal(stopReason(adaptive, { keptMs: noisy, elapsedSeconds: 1 }), undefined);
   assert.equal(stopReason(adaptive, { keptMs: noisy, elapsedSeconds: 10 }), 'budget');
   assert.equal(stopReason(adaptive, { keptMs: Array.from({ length: 50 }, (_, i) => 1 + i), elapsedSeconds: 0 }), 'max-runs');
   assert.equal(discardedRuns(adaptive), 1);

@@ -45,7 +45,12 @@ function protocolProblem(value: unknown): string | undefined {
   } catch (e) {
     return `protocol: ${(e as Error).message.replace(/--[\w-]+/g, (flag) => flag.slice(2))}`;
   }
-  // makeProtocol fills defaults; a record must spell out exactly the protocol it ran.
+  // makeProtocol fills defaults; a record must spell out exactly the protocol it ran (records made before the adaptive
+  // protocol had a minimum time lack it, and ran without one).
+  if (protocol.name === 'adaptive' && value['minSeconds'] === undefined) {
+    const { minSeconds: _minSeconds, ...withoutMinimum } = protocol;
+    protocol = withoutMinimum;
+  }
   return protocolLabel(protocol) === protocolLabel(value as unknown as Protocol) ? undefined : 'protocol: incomplete settings';
 }
 

@@ -16,12 +16,21 @@ export interface FixedProtocol {
   readonly runs: number;
 }
 
-/** Warm-up, then runs until the median is stable, the run cap is reached, or the per-network time budget is spent. */
+/**
+ * Warm-up, then runs for at least a minimum time until the median is stable, the run cap is reached, or the
+ * per-network time budget is spent.
+ */
 export interface AdaptiveProtocol {
   readonly name: 'adaptive';
   readonly warmup: number;
   readonly minRuns: number;
   readonly maxRuns: number;
+  /**
+   * Seconds (warm-up included) to keep timing before the median may count as stable: a machine shared with other
+   * processes is slower for stretches of 0.1-1 s, so a sub-millisecond network stable after 10 ms of runs would give
+   * the speed of whichever stretch it fell in. Absent in the records of measurements made before it existed (no minimum).
+   */
+  readonly minSeconds?: number;
   /** Stop once the 95% confidence interval of the median is within ± this fraction of it. */
   readonly targetRelativeCi: number;
   /** Stop once this many seconds (warm-up included) are spent and at least minRuns runs are kept. */
@@ -80,14 +89,14 @@ const PROTOCOLS: { readonly [N in ProtocolName]: ProtocolDef<Extract<Protocol, {
   },
   adaptive: {
     describe: (n) =>
-      `${n('warmup')} warm-up runs, then at least ${n('minRuns')} runs until the 95% CI of the median is within ±${n('targetRelativeCi')}, ` +
+      `${n('warmup')} warm-up runs, then at least ${n('minRuns')} runs and ${n('minSeconds')} seconds until the 95% CI of the median is within ±${n('targetRelativeCi')}, ` +
       `${n('budgetSeconds')} seconds are spent or ${n('maxRuns')} are done`,
-    settings: ['warmup', 'minRuns', 'maxRuns', 'targetRelativeCi', 'budgetSeconds'],
+    settings: ['warmup', 'minRuns', 'maxRuns', 'minSeconds', 'targetRelativeCi', 'budgetSeconds'],
     discarded: (p) => p.warmup,
     stop: (p, { keptMs, elapsedSeconds }) => {
       const n = keptMs.length;
       if (n >= p.maxRuns) return 'max-runs';
-      if (n < p.minRuns) return undefined;
+      if (n < p.minRuns || elapsedSeconds < (p.minSeconds ?? 0)) return undefined;
       if (elapsedSeconds >= p.budgetSeconds) return 'budget';
       if ((n - p.minRuns) % ADAPTIVE_CHECK_EVERY === 0 && medianRelativeHalfWidth(keptMs) <= p.targetRelativeCi) return 'stable';
       return undefined;
@@ -128,6 +137,7 @@ export interface ProtocolSettings {
   readonly runs?: number;
   readonly minRuns?: number;
   readonly maxRuns?: number;
+  readonly minSeconds?: number;
   readonly targetRelativeCi?: number;
   readonly budgetSeconds?: number;
 }
@@ -147,12 +157,13 @@ export interface SettingDef {
   readonly help: string;
 }
 
-/** Every protocol setting, declared once: fixed = 5 warm-up + 20 runs; adaptive = 5 warm-up, 10..1000 runs, ±2% median CI, 5 s per network. */
+/** Every protocol setting, declared once: fixed = 5 warm-up + 20 runs; adaptive = 5 warm-up, 10..10000 runs over 0.25-5 s per network, ±2% median CI. */
 export const PROTOCOL_SETTINGS: readonly SettingDef[] = [
   { key: 'warmup', option: 'warmup', default: 5, kind: 'whole', min: 0, help: 'runs excluded from the statistics' },
   { key: 'runs', option: 'runs', default: 20, kind: 'whole', min: 1, help: 'timed runs after the warm-up' },
   { key: 'minRuns', option: 'min-runs', default: 10, kind: 'whole', min: 3, help: 'fewest timed runs' },
-  { key: 'maxRuns', option: 'max-runs', default: 1000, kind: 'whole', min: 3, help: 'most timed runs' },
+  { key: 'maxRuns', option: 'max-runs', default: 10000, kind: 'whole', min: 3, help: 'most timed runs' },
+  { key: 'minSeconds', option: 'min-time', default: 0.25, kind: 'seconds', min: 0, help: 'least time per network before its median may count as stable' },
   { key: 'targetRelativeCi', option: 'target-ci', default: 0.02, kind: 'fraction', min: 0, help: "stop when the median's 95% CI is within ± this fraction" },
   { key: 'budgetSeconds', option: 'budget', default: 5, kind: 'seconds', min: 0, help: 'time budget per network' },
 ];
@@ -198,6 +209,7 @@ export function makeProtocol(name: string, settings: ProtocolSettings = {}): Pro
     warmup: s.warmup,
     minRuns: s.minRuns,
     maxRuns: s.maxRuns,
+    minSeconds: s.minSeconds,
     targetRelativeCi: s.targetRelativeCi,
     budgetSeconds: s.budgetSeconds,
   };

@@ -125,10 +125,12 @@ const ORT_FEATURES: readonly string[] = [
  * describe what PyTorch runs, one call per module: `*.layers` counts layers, `*.groups` convolution groups, `*.macs`
  * multiply-accumulates, `*.bytes` activation bytes read plus written, `weights.bytes` parameter bytes (float32). The
  * `ort.*` features describe what ONNX Runtime runs after its graph optimisations (see onnxruntime-plan.ts): `*.calls`
- * kernel calls, `*.bytes` bytes they read and write (blocked channels padded; for a pooling kernel one window read per
- * output), `ort.sum.bytes` the operand bytes of Adds fused into convolutions, `ort.activation.bytes` the output bytes
- * of convolutions with a fused activation other than ReLU (which MLAS applies in a pass of its own), `*.macs` multiply-accumulates they compute, `ort.conv.groups` groups of plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded
- * input of plain-layout k×k convolutions, `ort.weights.bytes` the weight bytes the compute kernels read (only the taps
+ * kernel calls (blocked depthwise convolutions apart), `*.bytes` bytes they read and write (blocked channels padded;
+ * for a pooling kernel one window read per output), `ort.sum.bytes` the operand bytes of Adds fused into
+ * convolutions, `ort.activation.bytes` the output bytes of convolutions with a fused activation other than ReLU (which
+ * MLAS applies in a pass of its own), `*.macs` multiply-accumulates they compute, `ort.conv.groups` groups of
+ * plain-layout grouped and depthwise convolutions, `ort.im2col.bytes` the unfolded input of plain-layout k×k
+ * convolutions, `ort.weights.bytes` the weight bytes the compute kernels read (only the taps
  * that overlap their input): the weight traffic of networks at 1x1-4x4 pixels, which only the latency probes price.
  */
 export const FEATURE_NAMES: readonly string[] = ['network', ...LAYER_FEATURES, ...ORT_FEATURES, 'weights.bytesPerMac'];
@@ -259,11 +261,21 @@ function kernelBytes(call: OrtKernelCall): number {
   return FLOAT_BYTES * (read + output);
 }
 
+/** The call feature of a kernel call: its kernel's class, but a depthwise convolution's own (it costs more per call). */
+function callSlot(call: OrtKernelCall): number {
+  const depthwise = call.kernel === 'nchwcConv' && call.convolution === 'depthwise' && call.node.op.kind === 'conv2d';
+  return depthwise ? ORT_DEPTHWISE_CALLS_SLOT : ORT_SLOTS[call.kernel].calls;
+}
+
+/** The byte feature of a kernel call: its kernel's class, but copy bytes for the `other` kernels that only move data. */
+function byteSlot(call: OrtKernelCall): number {
+  return call.kernel === 'other' && COPY_OPS.has(call.node.op.kind) ? ORT_COPY_SLOT : ORT_SLOTS[call.kernel].bytes;
+}
+
 function addKernelCall(features: FeatureVector, call: OrtKernelCall): void {
-  const slots = ORT_SLOTS[call.kernel];
   const op = call.node.op;
-  features[call.kernel === 'nchwcConv' && call.convolution === 'depthwise' && op.kind === 'conv2d' ? ORT_DEPTHWISE_CALLS_SLOT : slots.calls] += 1;
-  features[call.kernel === 'other' && COPY_OPS.has(op.kind) ? ORT_COPY_SLOT : slots.bytes] += kernelBytes(call);
+  features[callSlot(call)] += 1;
+  features[byteSlot(call)] += kernelBytes(call);
   if (call.convolution !== undefined && call.inputs.length > 1) features[ORT_SUM_SLOT] += FLOAT_BYTES * numel(call.inputs[1]!);
   // MLAS applies ReLU inside the convolution kernel, any other fused activation in a pass over the output.
   if (call.activation !== undefined && call.activation !== 'relu') features[ORT_ACTIVATION_SLOT] += FLOAT_BYTES * numel(call.output);

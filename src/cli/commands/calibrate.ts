@@ -44,8 +44,8 @@ export function register(program: Command): void {
         "time the paper's catalog networks on this machine (all 1617 unless filtered) and write the paper's results " +
           'format (t_avg/t_std in ms) to --out, with a journal of full timing records beside it; resumable: re-run ' +
           `the same command to continue after an interruption. Each network is timed with the ${DEFAULT_PROTOCOL} protocol by ` +
-          `default (${PROTOCOL_DEFAULTS.warmup} warm-up runs, then runs until the median's 95% CI is within ` +
-          `±${100 * PROTOCOL_DEFAULTS.targetRelativeCi}% or ${PROTOCOL_DEFAULTS.budgetSeconds} s per network are spent); ` +
+          `default (${PROTOCOL_DEFAULTS.warmup} warm-up runs, then runs for at least ${PROTOCOL_DEFAULTS.minSeconds} s until the ` +
+          `median's 95% CI is within ±${100 * PROTOCOL_DEFAULTS.targetRelativeCi}% or ${PROTOCOL_DEFAULTS.budgetSeconds} s per network are spent); ` +
           "--protocol paper reproduces the paper's 10 runs exactly",
       )
       .option('--out <file>', 'results file (JSON array); the journal is <file without .json>.journal.jsonl', 'results.json')
